@@ -49,6 +49,7 @@ bool ss_cli_parse_u64(const char *arg, unsigned long long *out);
 int ss_cmd_measure(int argc, char **argv);
 int ss_cmd_idblock(int argc, char **argv);
 int ss_cmd_report(int argc, char **argv);
+int ss_cmd_report_sev(int argc, char **argv);
 int ss_cmd_psp(int argc, char **argv);
 int ss_cmd_owner(int argc, char **argv);
 int ss_cmd_kds(int argc, char **argv);
