@@ -122,7 +122,7 @@ typedef struct ss_cert_table_item {
  * entries (at most max). */
 int ss_cert_table_parse(const uint8_t *data, size_t len, ss_cert_table_item *items, size_t max,
 			size_t *count, ss_error *err);
-void ss_guid_format(const uint8_t guid[16], char out[37]);
+void ss_cert_table_guid_text(const uint8_t guid[16], char out[37]);
 
 /* ---- certificates (§8) ---------------------------------------------------------------------- */
 

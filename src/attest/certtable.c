@@ -8,7 +8,7 @@
 
 #include "util/bytes.h"
 
-void ss_guid_format(const uint8_t g[16], char out[37])
+void ss_cert_table_guid_text(const uint8_t g[16], char out[37])
 {
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12],
@@ -57,7 +57,7 @@ int ss_cert_table_parse(const uint8_t *data, size_t len, ss_cert_table_item *ite
 		it->length = ss_le32(e + offsetof(struct ss_cert_table_entry, length));
 		classify(it);
 		char g[37];
-		ss_guid_format(it->guid, g);
+		ss_cert_table_guid_text(it->guid, g);
 		if (it->offset < header_end)
 			return ss_fail(
 			    err, SS_EINVAL,

@@ -191,7 +191,7 @@ static int cmd_certs(int argc, char **argv)
 	char paths[SS_CERT_TABLE_MAX][4096];
 	for (size_t i = 0; !rc && i < n; i++) {
 		char base[64], g[37];
-		ss_guid_format(items[i].guid, g);
+		ss_cert_table_guid_text(items[i].guid, g);
 		snprintf(base, sizeof(base), "%s", items[i].kind ? items[i].name : g);
 		/* Two entries of one kind keep both: the second is <name>-2. */
 		int dup = 1;
@@ -236,7 +236,7 @@ static int cmd_certs(int argc, char **argv)
 		ss_json_begin_array(&j);
 		for (size_t i = 0; i < n; i++) {
 			char g[37];
-			ss_guid_format(items[i].guid, g);
+			ss_cert_table_guid_text(items[i].guid, g);
 			ss_json_begin_object(&j);
 			ss_json_kv_string(&j, "guid", g);
 			ss_json_kv_string(&j, "kind", items[i].name);
@@ -250,7 +250,7 @@ static int cmd_certs(int argc, char **argv)
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			char g[37];
-			ss_guid_format(items[i].guid, g);
+			ss_cert_table_guid_text(items[i].guid, g);
 			printf("%-5s %s offset %u length %u -> %s\n", items[i].name, g,
 			       items[i].offset, items[i].length, paths[i]);
 		}
