@@ -20,9 +20,9 @@ static const char *const mode_name[] = {"plain", "SEV", "SEV-ES", "SNP"};
 #define OTHER_ASID 2
 #define PG	   4096u
 
-/* Guest frames: GPA g maps to sPA 0x100000 + g (an identity-plus-offset nested mapping). */
+/* Guest frames: GPA g maps to sPA 0x200000 + g (an identity-plus-offset nested mapping). */
 #define GPA_BASE    0x10000u
-#define SPA_OF(gpa) (0x100000u + (gpa))
+#define SPA_OF(gpa) (0x200000u + (gpa))
 
 struct fx {
 	enum mode mode;
