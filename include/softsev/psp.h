@@ -1,0 +1,97 @@
+/* softsev psp — the software AMD Secure Processor speaking the legacy SEV API (SEV, SEV-ES).
+ *
+ * One entry point, bytes in and bytes out: ss_psp_command takes a command id and a command buffer
+ * laid out exactly as the SEV API defines it (include/softsev/abi/sev_api.h) and returns the SEV
+ * status code. Addresses inside command buffers are system physical addresses; the PSP reaches
+ * them only through struct ss_psp_mem_ops, so the same platform runs on the memory model
+ * (src/mem) and on a flat test memory. Keys, certificates, owner and configuration persist in a
+ * state directory, written atomically (a kill at any moment leaves the old or the new state).
+ */
+#ifndef SOFTSEV_PSP_H
+#define SOFTSEV_PSP_H
+
+#include <softsev/abi/sev_api.h>
+#include <softsev/error.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ss_psp ss_psp;
+
+/* How the PSP reaches system memory. Every function returns 0, or SS_ERANGE when [spa, spa+len)
+ * is not backed by memory (the PSP then fails the command with INVALID_ADDRESS), or another
+ * negative SS_E* code. ctx is ss_psp_config.mem_ctx. */
+struct ss_psp_mem_ops {
+	/* The host's view: the bytes as stored (ciphertext of encrypted pages). */
+	int (*read)(void *ctx, uint64_t spa, void *buf, size_t len);
+	int (*write)(void *ctx, uint64_t spa, const void *buf, size_t len);
+	/* The view through the key loaded in ASID slot asid: read decrypts, write encrypts. */
+	int (*read_enc)(void *ctx, uint32_t asid, uint64_t spa, void *buf, size_t len);
+	int (*write_enc)(void *ctx, uint32_t asid, uint64_t spa, const void *buf, size_t len);
+	/* Loads a guest's memory encryption key (VEK) into the slot of asid (ACTIVATE), or empties
+	 * the slot when key is NULL (DEACTIVATE, DECOMMISSION, SHUTDOWN). */
+	int (*set_key)(void *ctx, uint32_t asid, const uint8_t *key, size_t key_len);
+};
+
+struct ss_psp_config {
+	/* Directory of the persistent state; NULL = ss_psp_default_state_dir(). Ignored when
+	 * ephemeral is set (state lives in memory only, for tests and fuzzing). */
+	const char *state_dir;
+	bool ephemeral;
+	const struct ss_psp_mem_ops *mem; /* required for commands that touch memory */
+	void *mem_ctx;
+	unsigned nr_asids; /* ASIDs 1..nr_asids are valid; 0 = 15 */
+	unsigned cbit;	   /* C-bit position masked off every address; 0 = 51 */
+	/* Used only when a new platform is made (first start in an empty state directory): */
+	unsigned ark_bits; /* ARK/ASK RSA size, 2048 or 4096; 0 = 4096 */
+	uint8_t api_major; /* firmware API version reported by PLATFORM_STATUS; 0.0 = 0.24 */
+	uint8_t api_minor;
+	uint8_t build; /* 0 = 15 */
+};
+
+/* Opens the platform: loads the state directory, or makes a new platform there (chip-unique
+ * secret, CEK, OCA/PEK/PDH, ARK/ASK) if it holds none. The platform starts in UNINIT. Fails with
+ * SS_EIO (directory or file), SS_EINVAL (state file corrupt: names the record) or SS_ECRYPTO. */
+int ss_psp_open(const struct ss_psp_config *cfg, ss_psp **out, ss_error *err);
+void ss_psp_close(ss_psp *psp);
+
+/* Runs one SEV API command. buf/len is the command buffer (len must be the command's buffer
+ * size; 0 and buf NULL for commands without a buffer); output fields are written back into buf.
+ * *status receives the SEV status code (enum ss_sev_status). Returns 0 if the status is SUCCESS;
+ * otherwise a negative SS_E* code, with err's message naming the status and the field that was
+ * wrong (e.g. "INVALID_LENGTH: pek_csr.len 0 < 2084"). Never crashes on any buffer content. */
+int ss_psp_command(ss_psp *psp, uint32_t cmd, void *buf, size_t len, uint32_t *status,
+		   ss_error *err);
+
+/* Tells the PSP that the host executed WBINVD on every core (a precondition of DF_FLUSH after a
+ * DEACTIVATE, firmware-abi.md §1.6). */
+void ss_psp_wbinvd(ss_psp *psp);
+
+/* Exports the whole persistent state (secret, keys, certificates, owner, configuration, TCB) as
+ * one versioned blob with a SHA-256 integrity trailer, malloc'd into *blob and *len. */
+int ss_psp_export_state(const ss_psp *psp, uint8_t **blob, size_t *len, ss_error *err);
+/* Replaces the persistent state with an exported blob (and writes it to the state directory).
+ * Allowed only in UNINIT (SS_ESTATE otherwise); SS_EINVAL if the blob is malformed, of another
+ * version or fails its integrity check. On failure the old state stays. */
+int ss_psp_import_state(ss_psp *psp, const uint8_t *blob, size_t len, ss_error *err);
+
+/* $XDG_STATE_HOME/softsev/psp, or else ~/.local/state/softsev/psp. SS_EINVAL if neither
+ * XDG_STATE_HOME nor HOME is set, SS_ERANGE if it does not fit. */
+int ss_psp_default_state_dir(char *out, size_t size, ss_error *err);
+
+/* Names and hints of SEV status codes and command ids ("INVALID_LENGTH", ...); unknown values
+ * give "UNKNOWN". */
+const char *ss_sev_status_name(uint32_t status);
+const char *ss_sev_status_hint(uint32_t status);
+const char *ss_sev_cmd_name(uint32_t cmd);
+
+/* A flat memory for tests and the socket server: size bytes of DRAM at SPA 0, and a per-ASID
+ * encryption engine (AES-128-CTR keyed by the ASID's VEK, counter = SPA / 16: deterministic,
+ * different at every address). The memory model (src/mem) replaces it in the emulator. */
+typedef struct ss_psp_flatmem ss_psp_flatmem;
+int ss_psp_flatmem_new(size_t size, unsigned nr_asids, ss_psp_flatmem **out, ss_error *err);
+void ss_psp_flatmem_free(ss_psp_flatmem *m);
+const struct ss_psp_mem_ops *ss_psp_flatmem_ops(void);
+uint8_t *ss_psp_flatmem_bytes(ss_psp_flatmem *m); /* the host view, size bytes */
+
+#endif

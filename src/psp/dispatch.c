@@ -1,0 +1,277 @@
+/* The one entry point: look the command up in the descriptor table, check the buffer size, the
+ * platform state, the guest handle, the guest state and the ASID binding, in that order and only
+ * here, then run the handler (STYLE.md 5). Status codes: firmware-abi.md §1.4; rules: §1.6. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "psp/psp_internal.h"
+#include "util/bytes.h"
+
+const char *ss_sev_status_name(uint32_t status)
+{
+	switch (status) {
+#define SS_SEV_STATUS_NAME(name, code, hint)                                                       \
+	case code: return #name;
+		SS_SEV_STATUS_LIST(SS_SEV_STATUS_NAME)
+#undef SS_SEV_STATUS_NAME
+	}
+	return "UNKNOWN";
+}
+
+const char *ss_sev_status_hint(uint32_t status)
+{
+	switch (status) {
+#define SS_SEV_STATUS_HINT(name, code, hint)                                                       \
+	case code: return hint;
+		SS_SEV_STATUS_LIST(SS_SEV_STATUS_HINT)
+#undef SS_SEV_STATUS_HINT
+	}
+	return "unknown status code";
+}
+
+const char *ss_sev_cmd_name(uint32_t cmd)
+{
+	switch (cmd) {
+#define SS_SEV_CMD_NAME(name, id, hint)                                                            \
+	case id: return #name;
+		SS_SEV_CMD_LIST(SS_SEV_CMD_NAME)
+#undef SS_SEV_CMD_NAME
+	}
+	return "UNKNOWN";
+}
+
+#define ANY_PS (SS_PSP_PS(UNINIT) | SS_PSP_PS(INIT) | SS_PSP_PS(WORKING))
+#define UP_PS  (SS_PSP_PS(INIT) | SS_PSP_PS(WORKING))
+#define ANY_GS                                                                                     \
+	(SS_PSP_GS(LUPDATE) | SS_PSP_GS(LSECRET) | SS_PSP_GS(RUNNING) | SS_PSP_GS(SUPDATE) |       \
+	 SS_PSP_GS(RUPDATE) | SS_PSP_GS(SENT))
+#define G	  SS_PSP_F_GUEST
+#define BUF(type) ((uint32_t)sizeof(struct type))
+
+/* Allowed states from firmware-abi.md §1.6. Commands not listed are answered INVALID_COMMAND
+ * (migration, ATTESTATION, DOWNLOAD_FIRMWARE, ring buffer, swap: not implemented). */
+static const struct ss_psp_cmd_desc descs[] = {
+    {SS_SEV_CMD_INIT, BUF(ss_sev_data_init), SS_PSP_PS(UNINIT), 0, 0, ss_psp_cmd_init},
+    {SS_SEV_CMD_INIT_EX, BUF(ss_sev_data_init_ex), SS_PSP_PS(UNINIT), 0, 0, ss_psp_cmd_init_ex},
+    /* SHUTDOWN is harmless in UNINIT (§1.6 [I]); Linux issues it unconditionally. */
+    {SS_SEV_CMD_SHUTDOWN, 0, ANY_PS, 0, 0, ss_psp_cmd_shutdown},
+    {SS_SEV_CMD_FACTORY_RESET, 0, SS_PSP_PS(UNINIT), 0, 0, ss_psp_cmd_factory_reset},
+    {SS_SEV_CMD_PLATFORM_STATUS, BUF(ss_sev_data_status), ANY_PS, 0, 0, ss_psp_cmd_platform_status},
+    {SS_SEV_CMD_PEK_GEN, 0, SS_PSP_PS(INIT), 0, 0, ss_psp_cmd_pek_gen},
+    {SS_SEV_CMD_PEK_CSR, BUF(ss_sev_data_addr_len), SS_PSP_PS(INIT), 0, 0, ss_psp_cmd_pek_csr},
+    {SS_SEV_CMD_PEK_CERT_IMPORT, BUF(ss_sev_data_pek_cert_import), SS_PSP_PS(INIT), 0, 0,
+     ss_psp_cmd_pek_cert_import},
+    {SS_SEV_CMD_PDH_CERT_EXPORT, BUF(ss_sev_data_pdh_cert_export), UP_PS, 0, 0,
+     ss_psp_cmd_pdh_cert_export},
+    {SS_SEV_CMD_PDH_GEN, 0, UP_PS, 0, 0, ss_psp_cmd_pdh_gen},
+    {SS_SEV_CMD_DF_FLUSH, 0, UP_PS, 0, 0, ss_psp_cmd_df_flush},
+    {SS_SEV_CMD_GET_ID, BUF(ss_sev_data_addr_len), ANY_PS, 0, 0, ss_psp_cmd_get_id},
+    {SS_SEV_CMD_DECOMMISSION, BUF(ss_sev_data_handle), UP_PS, ANY_GS, G, ss_psp_cmd_decommission},
+    {SS_SEV_CMD_ACTIVATE, BUF(ss_sev_data_activate), UP_PS, ANY_GS, G, ss_psp_cmd_activate},
+    {SS_SEV_CMD_DEACTIVATE, BUF(ss_sev_data_handle), UP_PS, ANY_GS, G, ss_psp_cmd_deactivate},
+    {SS_SEV_CMD_GUEST_STATUS, BUF(ss_sev_data_guest_status), UP_PS, ANY_GS, G,
+     ss_psp_cmd_guest_status},
+    {SS_SEV_CMD_LAUNCH_START, BUF(ss_sev_data_launch_start), UP_PS, 0, SS_PSP_F_NEW_GUEST,
+     ss_psp_cmd_launch_start},
+    {SS_SEV_CMD_LAUNCH_UPDATE_DATA, BUF(ss_sev_data_launch_update), UP_PS, SS_PSP_GS(LUPDATE),
+     G | SS_PSP_F_ACTIVE, ss_psp_cmd_launch_update_data},
+    {SS_SEV_CMD_LAUNCH_UPDATE_VMSA, BUF(ss_sev_data_launch_update), UP_PS, SS_PSP_GS(LUPDATE),
+     G | SS_PSP_F_ACTIVE, ss_psp_cmd_launch_update_vmsa},
+    {SS_SEV_CMD_LAUNCH_MEASURE, BUF(ss_sev_data_launch_update), UP_PS, SS_PSP_GS(LUPDATE), G,
+     ss_psp_cmd_launch_measure},
+    {SS_SEV_CMD_LAUNCH_SECRET, BUF(ss_sev_data_transfer), UP_PS, SS_PSP_GS(LSECRET),
+     G | SS_PSP_F_ACTIVE, ss_psp_cmd_launch_secret},
+    {SS_SEV_CMD_LAUNCH_FINISH, BUF(ss_sev_data_handle), UP_PS, SS_PSP_GS(LSECRET), G,
+     ss_psp_cmd_launch_finish},
+    /* A launched (or received) guest: not while it is launching (§1.6). */
+    {SS_SEV_CMD_DBG_DECRYPT, BUF(ss_sev_data_dbg), UP_PS,
+     SS_PSP_GS(LSECRET) | SS_PSP_GS(RUNNING) | SS_PSP_GS(SUPDATE) | SS_PSP_GS(SENT),
+     G | SS_PSP_F_ACTIVE, ss_psp_cmd_dbg_decrypt},
+    {SS_SEV_CMD_DBG_ENCRYPT, BUF(ss_sev_data_dbg), UP_PS,
+     SS_PSP_GS(LSECRET) | SS_PSP_GS(RUNNING) | SS_PSP_GS(SUPDATE) | SS_PSP_GS(SENT),
+     G | SS_PSP_F_ACTIVE, ss_psp_cmd_dbg_encrypt},
+};
+
+const struct ss_psp_cmd_desc *ss_psp_cmd_desc(uint32_t cmd)
+{
+	for (size_t i = 0; i < sizeof(descs) / sizeof(descs[0]); i++)
+		if (descs[i].id == cmd)
+			return &descs[i];
+	return NULL;
+}
+
+uint32_t ss_psp_fail(ss_error *err, uint32_t status, const char *fmt, ...)
+{
+	if (err) {
+		char what[400];
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(what, sizeof(what), fmt, ap);
+		va_end(ap);
+		ss_fail(err, SS_EINVAL, "%s: %s", ss_sev_status_name(status), what);
+	}
+	return status;
+}
+
+static int status_errno(uint32_t status)
+{
+	switch (status) {
+	case SS_SEV_INVALID_PLATFORM_STATE:
+	case SS_SEV_INVALID_GUEST_STATE:
+	case SS_SEV_INACTIVE:
+	case SS_SEV_ACTIVE:
+	case SS_SEV_ASID_OWNED:
+	case SS_SEV_WBINVD_REQUIRED:
+	case SS_SEV_DFFLUSH_REQUIRED: return SS_ESTATE;
+	case SS_SEV_INVALID_LENGTH:
+	case SS_SEV_INVALID_ADDRESS:
+	case SS_SEV_INVALID_ASID: return SS_ERANGE;
+	case SS_SEV_BAD_SIGNATURE:
+	case SS_SEV_BAD_MEASUREMENT: return SS_EBADSIG;
+	case SS_SEV_INVALID_CERTIFICATE: return SS_ENOCERT;
+	case SS_SEV_POLICY_FAILURE: return SS_EPOLICY;
+	case SS_SEV_INVALID_COMMAND:
+	case SS_SEV_UNSUPPORTED: return SS_ENOTIMPL;
+	case SS_SEV_HWERROR_PLATFORM: return SS_EIO;
+	default: return SS_EINVAL;
+	}
+}
+
+static uint8_t platform_state(const ss_psp *psp)
+{
+	if (psp->platform_state == SS_SEV_PLATFORM_UNINIT)
+		return SS_SEV_PLATFORM_UNINIT;
+	return ss_psp_guest_count(psp) ? SS_SEV_PLATFORM_WORKING : SS_SEV_PLATFORM_INIT;
+}
+
+static const char *platform_state_name(uint8_t s)
+{
+	static const char *const names[] = {"UNINIT", "INIT", "WORKING"};
+	return s < 3 ? names[s] : "?";
+}
+
+static const char *guest_state_name(uint8_t s)
+{
+	static const char *const names[] = {"UNINIT",  "LUPDATE", "LSECRET", "RUNNING",
+					    "SUPDATE", "RUPDATE", "SENT"};
+	return s < 7 ? names[s] : "?";
+}
+
+static uint32_t check_and_run(ss_psp *psp, uint32_t cmd, void *buf, size_t len, ss_error *err)
+{
+	const struct ss_psp_cmd_desc *d = ss_psp_cmd_desc(cmd);
+	if (!d)
+		return ss_psp_fail(err, SS_SEV_INVALID_COMMAND,
+				   "command 0x%x (%s) is not implemented", cmd,
+				   ss_sev_cmd_name(cmd));
+	const char *name = ss_sev_cmd_name(cmd);
+	if (len != d->buf_size || (len && !buf))
+		return ss_psp_fail(err, SS_SEV_INVALID_LENGTH,
+				   "%s takes a %u-byte command buffer, got %zu", name, d->buf_size,
+				   buf || !len ? len : 0);
+	uint8_t ps = platform_state(psp);
+	if (!(d->platform_states & (1u << ps)))
+		return ss_psp_fail(err, SS_SEV_INVALID_PLATFORM_STATE,
+				   "%s is not allowed in platform state %s", name,
+				   platform_state_name(ps));
+	struct ss_psp_guest *g = NULL;
+	if (d->flags & SS_PSP_F_GUEST) {
+		uint32_t handle = ss_le32(buf);
+		g = ss_psp_find_guest(psp, handle);
+		if (!g)
+			return ss_psp_fail(err, SS_SEV_INVALID_GUEST, "%s: no guest has handle %u",
+					   name, handle);
+		if (!(d->guest_states & (1u << g->state)))
+			return ss_psp_fail(err, SS_SEV_INVALID_GUEST_STATE,
+					   "%s is not allowed in guest state %s (handle %u)", name,
+					   guest_state_name(g->state), handle);
+		if ((d->flags & SS_PSP_F_ACTIVE) && !g->asid)
+			return ss_psp_fail(err, SS_SEV_INACTIVE,
+					   "%s: guest %u is not activated (no ASID)", name, handle);
+		if ((d->flags & SS_PSP_F_ACTIVE) && !psp->mem)
+			return ss_psp_fail(err, SS_SEV_HWERROR_PLATFORM,
+					   "%s: the platform has no memory attached", name);
+	}
+	return d->fn(psp, g, buf, err);
+}
+
+int ss_psp_command(ss_psp *psp, uint32_t cmd, void *buf, size_t len, uint32_t *status,
+		   ss_error *err)
+{
+	uint32_t st = check_and_run(psp, cmd, buf, len, err);
+	if (status)
+		*status = st;
+	return st == SS_SEV_SUCCESS ? 0 : status_errno(st);
+}
+
+static uint32_t mem_status(int rc, uint64_t addr, size_t len, const char *what, ss_error *err)
+{
+	if (!rc)
+		return SS_SEV_SUCCESS;
+	if (rc == SS_ERANGE || rc == SS_EINVAL)
+		return ss_psp_fail(err, SS_SEV_INVALID_ADDRESS,
+				   "%s: 0x%llx..+0x%zx is not in system memory", what,
+				   (unsigned long long)addr, len);
+	return ss_psp_fail(err, SS_SEV_HWERROR_PLATFORM, "%s: memory access failed (%s)", what,
+			   ss_status_name(rc));
+}
+
+uint32_t ss_psp_read(ss_psp *psp, uint64_t addr, void *buf, size_t len, const char *what,
+		     ss_error *err)
+{
+	addr &= psp->addr_mask;
+	if (!psp->mem)
+		return ss_psp_fail(err, SS_SEV_HWERROR_PLATFORM, "%s: no memory attached", what);
+	return mem_status(psp->mem->read(psp->mem_ctx, addr, buf, len), addr, len, what, err);
+}
+
+uint32_t ss_psp_write(ss_psp *psp, uint64_t addr, const void *buf, size_t len, const char *what,
+		      ss_error *err)
+{
+	addr &= psp->addr_mask;
+	if (!psp->mem)
+		return ss_psp_fail(err, SS_SEV_HWERROR_PLATFORM, "%s: no memory attached", what);
+	return mem_status(psp->mem->write(psp->mem_ctx, addr, buf, len), addr, len, what, err);
+}
+
+uint32_t ss_psp_read_enc(ss_psp *psp, uint32_t asid, uint64_t addr, void *buf, size_t len,
+			 const char *what, ss_error *err)
+{
+	addr &= psp->addr_mask;
+	return mem_status(psp->mem->read_enc(psp->mem_ctx, asid, addr, buf, len), addr, len, what,
+			  err);
+}
+
+uint32_t ss_psp_write_enc(ss_psp *psp, uint32_t asid, uint64_t addr, const void *buf, size_t len,
+			  const char *what, ss_error *err)
+{
+	addr &= psp->addr_mask;
+	return mem_status(psp->mem->write_enc(psp->mem_ctx, asid, addr, buf, len), addr, len, what,
+			  err);
+}
+
+struct ss_psp_guest *ss_psp_find_guest(ss_psp *psp, uint32_t handle)
+{
+	if (!handle)
+		return NULL;
+	for (unsigned i = 0; i < SS_PSP_MAX_GUESTS; i++)
+		if (psp->guests[i].used && psp->guests[i].handle == handle)
+			return &psp->guests[i];
+	return NULL;
+}
+
+unsigned ss_psp_guest_count(const ss_psp *psp)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < SS_PSP_MAX_GUESTS; i++)
+		n += psp->guests[i].used;
+	return n;
+}
+
+void ss_psp_free_guest(ss_psp *psp, struct ss_psp_guest *g)
+{
+	(void)psp;
+	ss_hash_free(g->ld);
+	memset(g, 0, sizeof(*g));
+}
