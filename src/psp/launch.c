@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <softsev/measure.h>
+
 #include "psp/certs.h"
 #include "psp/psp_internal.h"
 #include "psp/session.h"
@@ -228,8 +230,16 @@ uint32_t ss_psp_cmd_launch_measure(ss_psp *psp, struct ss_psp_guest *g, void *bu
 		return ss_psp_fail(err, SS_SEV_HWERROR_PLATFORM, "SHA-256 failed");
 	ss_hash_free(g->ld);
 	g->ld = NULL;
-	if (ss_sev_launch_measurement(g->tik, psp->p.api_major, psp->p.api_minor, psp->p.build,
-				      g->policy, ld, m.mnonce, m.measurement))
+	ss_sev_launch_measure_in in = {.api_major = psp->p.api_major,
+				       .api_minor = psp->p.api_minor,
+				       .build = psp->p.build,
+				       .policy = g->policy};
+	memcpy(in.tik, g->tik, sizeof(in.tik));
+	memcpy(in.digest, ld, sizeof(ld));
+	memcpy(in.mnonce, m.mnonce, sizeof(m.mnonce));
+	int rc = ss_sev_launch_measure(&in, m.measurement, NULL);
+	memset(&in, 0, sizeof(in));
+	if (rc)
 		return ss_psp_fail(err, SS_SEV_HWERROR_PLATFORM, "HMAC failed");
 	memcpy(g->measurement, m.measurement, sizeof(m.measurement));
 	g->state = SS_SEV_GUEST_LSECRET;

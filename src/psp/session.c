@@ -78,24 +78,6 @@ int ss_sev_session_open(const uint8_t *z, size_t z_len, const struct ss_sev_sess
 	return rc;
 }
 
-int ss_sev_launch_measurement(const uint8_t tik[16], uint8_t api_major, uint8_t api_minor,
-			      uint8_t build, uint32_t policy, const uint8_t ld[32],
-			      const uint8_t mnonce[16], uint8_t out[32])
-{
-	uint8_t msg[4 + 4 + 32 + 16], *p = msg;
-	if (api_major > 0 || api_minor >= 17) {
-		*p++ = SS_SEV_CTX_MEASURE;
-		*p++ = api_major;
-		*p++ = api_minor;
-		*p++ = build;
-	}
-	ss_put_le32(p, policy);
-	memcpy(p + 4, ld, 32);
-	memcpy(p + 36, mnonce, 16);
-	p += 52;
-	return ss_hmac_sha256(tik, 16, msg, (size_t)(p - msg), out);
-}
-
 int ss_sev_secret_mac(const uint8_t tik[16], uint32_t flags, const uint8_t iv[16],
 		      uint32_t guest_len, const uint8_t *ct, uint32_t trans_len,
 		      const uint8_t *measurement, uint8_t out[32])

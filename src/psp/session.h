@@ -25,11 +25,8 @@ int ss_sev_session_build(const uint8_t *z, size_t z_len, const uint8_t nonce[16]
 int ss_sev_session_open(const uint8_t *z, size_t z_len, const struct ss_sev_session *s,
 			uint32_t policy, uint8_t tek[16], uint8_t tik[16]);
 
-/* MEASUREMENT = HMAC-SHA256(TIK, 0x04 || API_MAJOR || API_MINOR || BUILD || POLICY || LD ||
- * MNONCE); firmware API < 0.17 omits the first four bytes (§3.5). */
-int ss_sev_launch_measurement(const uint8_t tik[16], uint8_t api_major, uint8_t api_minor,
-			      uint8_t build, uint32_t policy, const uint8_t ld[32],
-			      const uint8_t mnonce[16], uint8_t out[32]);
+/* LAUNCH_MEASURE's HMAC is measure's ss_sev_launch_measure (include/softsev/measure.h), so the
+ * firmware and `softsev measure --mode sev` compute it with the same code. */
 
 /* LAUNCH_SECRET packet MAC = HMAC-SHA256(TIK, 0x01 || FLAGS || IV || GUEST_LEN || TRANS_LEN ||
  * ciphertext || MEASUREMENT); measurement NULL for API < 0.17 (§3.6). */

@@ -6,6 +6,7 @@
 #include "util/bytes.h"
 
 #include <softsev/crypto_cipher.h>
+#include <softsev/measure.h>
 
 static void unhex(uint8_t *out, size_t n, const char *hex)
 {
@@ -91,17 +92,22 @@ TEST(session_blob_vectors)
 
 TEST(launch_measure_vector)
 {
-	/* firmware-abi.md §3.5. */
+	/* firmware-abi.md §3.5, through measure's function, which the firmware uses. */
 	uint8_t tik[16], ld[32], mnonce[16], want[32], out[32];
 	unhex(tik, 16, "66320db73158a35a255d051758e95ed4");
 	REQUIRE(ss_sha256("", 0, ld) == 0);
 	unhex(mnonce, 16, "4fbe0bedbad6c86ae8f68971d103e554");
-	REQUIRE(ss_sev_launch_measurement(tik, 0, 0x12, 0x0f, 0, ld, mnonce, out) == 0);
+	ss_sev_launch_measure_in in = {.api_major = 0, .api_minor = 0x12, .build = 0x0f};
+	memcpy(in.tik, tik, 16);
+	memcpy(in.digest, ld, 32);
+	memcpy(in.mnonce, mnonce, 16);
+	REQUIRE(ss_sev_launch_measure(&in, out, NULL) == 0);
 	unhex(want, 32, "6faab2daae389bcd3405a05d6cafe33c0414f7bedd0bae19ba5f38b7fd1664ea");
 	CHECK_MEM(out, want, 32);
 	/* API < 0.17 drops the context byte and version (sev-tool's older branch). */
 	uint8_t old[32];
-	REQUIRE(ss_sev_launch_measurement(tik, 0, 0x10, 0x0f, 0, ld, mnonce, old) == 0);
+	in.api_minor = 0x10;
+	REQUIRE(ss_sev_launch_measure(&in, old, NULL) == 0);
 	CHECK(memcmp(old, out, 32) != 0);
 	uint8_t msg[52];
 	memset(msg, 0, 4);
