@@ -11,7 +11,8 @@ import sys
 def c_string(text):
     out = []
     for line in text.splitlines(keepends=True):
-        esc = line.replace('\\', '\\\\').replace('"', '\\"').replace('\n', '\\n')
+        esc = (line.replace('\\', '\\\\').replace('"', '\\"').replace('\r', '\\r')
+               .replace('\n', '\\n'))
         out.append('\t"' + esc + '"')
     return '\n'.join(out) if out else '\t""'
 
@@ -23,8 +24,9 @@ def main():
     for path in inputs:
         product = os.path.basename(os.path.dirname(path))
         role = os.path.splitext(os.path.basename(path))[0]
-        with open(path, 'r', encoding='ascii') as f:
-            text = f.read()
+        # Binary read: keep the bytes exactly, CR LF line ends included (turin/asvk.pem).
+        with open(path, 'rb') as f:
+            text = f.read().decode('ascii')
         parts.append('const char ss_amd_root_%s_%s[] =\n%s;\n' % (product, role, c_string(text)))
     with open(output, 'w', encoding='ascii') as f:
         f.write('\n'.join(parts))

@@ -6,6 +6,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <softsev/crypto_ecdsa_cached.h>
+#include <softsev/crypto_md.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ struct ss_chain {
 	char leaf_cn[128];
 	ss_eckey *key;
 	ss_ecdsa_verifier *verifier;
+	ss_md *sha384; /* reused per report: no per-report fetch or allocation */
 };
 
 /* One certificate: issued by `issuer` (name and signature), RSA-PSS with SHA-384, inside its
@@ -196,6 +198,10 @@ int ss_chain_verify(const ss_chain_inputs *in, ss_chain **out, ss_error *err)
 	if ((rc = leaf_key(leaf, lrole, &ch->key, err)) ||
 	    (rc = ss_ecdsa_verifier_new(ch->key, &ch->verifier, err)))
 		goto fail;
+	if (!(ch->sha384 = ss_md_new(SS_HASH_SHA384))) {
+		rc = ss_fail(err, SS_ECRYPTO, "SHA-384 context allocation failed");
+		goto fail;
+	}
 	ss_cert_free(own_anchor);
 	ss_cert_free(own_ask);
 	*out = ch;
@@ -212,6 +218,7 @@ void ss_chain_free(ss_chain *c)
 	if (!c)
 		return;
 	ss_ecdsa_verifier_free(c->verifier);
+	ss_md_free(c->sha384);
 	ss_eckey_free(c->key);
 	free(c);
 }
@@ -328,7 +335,7 @@ int ss_report_verify(const ss_chain *ch, const ss_report *r, const ss_policy *po
 		be_r[i] = f->signature.r[SS_P384_LEN - 1 - i];
 		be_s[i] = f->signature.s[SS_P384_LEN - 1 - i];
 	}
-	if (ss_sha384(r->raw, SS_SNP_REPORT_SIGNED_SIZE, digest))
+	if (ss_md_digest(ch->sha384, r->raw, SS_SNP_REPORT_SIGNED_SIZE, digest))
 		return ss_fail(err, SS_ECRYPTO, "SHA-384 failed");
 	rc = ss_ecdsa_verifier_check(ch->verifier, digest, be_r, be_s, err);
 	if (rc == SS_EBADSIG)
