@@ -2,7 +2,8 @@
  * SNP_LAUNCH_FINISH read from an untrusted owner (firmware-abi.md §4.9).
  *
  * Input: the 96-byte ID block followed by the 4096-byte ID auth info (short inputs are padded
- * with zeros). The whole input is also offered to the raw/base64 decoder for both sizes. */
+ * with zeros), optionally followed by an attestation report to link to them. The whole input is
+ * also offered to the raw/base64 decoder for both sizes. */
 #include <softsev/idblock.h>
 
 #include <stdlib.h>
@@ -45,7 +46,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (rc && !err.msg[0])
 		abort(); /* every failure names what was wrong */
-	if (rc == 0)
+	if (rc == 0) {
 		(void)ss_idblock_check(&blk, &err);
+		/* Bytes after the auth info, if any, are a report to link to the block. */
+		size_t off = sizeof(blk) + sizeof(auth);
+		if (size > off &&
+		    ss_idblock_check_report(&blk, &res, data + off, size - off, &err) == 0 &&
+		    memcmp(data + off + 0x90, blk.ld, sizeof(blk.ld)))
+			abort(); /* a report that matches carries the block's LD as MEASUREMENT */
+	}
+
+	/* SNP_LAUNCH_FINISH's view, with AUTH_KEY_EN from the input's length. */
+	ss_idblock_verdict v;
+	memset(&err, 0, sizeof(err));
+	int lrc =
+	    ss_idblock_launch_check(&blk, &auth, size & 1, blk.ld, blk.policy, &res, &v, &err);
+	if ((lrc == 0) != (v == SS_IDBLOCK_ACCEPTED) ||
+	    (lrc == SS_EBADSIG) != (v == SS_IDBLOCK_BAD_SIGNATURE) ||
+	    v == SS_IDBLOCK_BAD_MEASUREMENT || v == SS_IDBLOCK_POLICY_FAILURE)
+		abort(); /* the block's own LD and POLICY always match themselves */
 	return 0;
 }

@@ -84,6 +84,35 @@ typedef struct ss_idblock_result {
 int ss_idblock_verify(const ss_snp_id_block *blk, const ss_snp_id_auth_info *auth,
 		      ss_idblock_result *res, ss_error *err);
 
+/* Why SNP_LAUNCH_FINISH refuses an ID block (firmware-abi.md §4.9); a software AMD-SP maps these
+ * to INVALID_PARAM, BAD_SIGNATURE, BAD_MEASUREMENT and POLICY_FAILURE. */
+typedef enum ss_idblock_verdict {
+	SS_IDBLOCK_ACCEPTED = 0,
+	SS_IDBLOCK_MALFORMED,	    /* a structure field is invalid (SS_EINVAL) */
+	SS_IDBLOCK_BAD_SIGNATURE,   /* ID_BLOCK_SIG or ID_KEY_SIG does not verify (SS_EBADSIG) */
+	SS_IDBLOCK_BAD_MEASUREMENT, /* LD differs from the launch digest (SS_EPOLICY) */
+	SS_IDBLOCK_POLICY_FAILURE,  /* POLICY differs from the launch policy (SS_EPOLICY) */
+} ss_idblock_verdict;
+
+/* The ID-block part of SNP_LAUNCH_FINISH with ID_BLOCK_EN set (firmware-abi.md §4.9): the checks
+ * of ss_idblock_verify, except that the author key is judged by the command's AUTH_KEY_EN flag
+ * (auth_key_en false: AUTHOR_KEY and ID_KEY_SIG are ignored and AUTHOR_KEY_DIGEST is zero; true:
+ * AUTHOR_KEY must be present and ID_KEY_SIG verify), then LD must equal ld and POLICY must equal
+ * policy. Returns 0, SS_EINVAL, SS_EBADSIG or SS_EPOLICY; *verdict (may be NULL) says which
+ * check failed; *res (may be NULL) receives the digests the report will carry. */
+int ss_idblock_launch_check(const ss_snp_id_block *blk, const ss_snp_id_auth_info *auth,
+			    bool auth_key_en, const uint8_t ld[SS_SHA384_LEN], uint64_t policy,
+			    ss_idblock_result *res, ss_idblock_verdict *verdict, ss_error *err);
+
+/* Checks that an attestation report (len must be 0x4A0; attestation.md §2) comes from a launch
+ * with this ID block: MEASUREMENT = LD, POLICY, FAMILY_ID, IMAGE_ID, GUEST_SVN, ID_KEY_DIGEST,
+ * AUTHOR_KEY_EN (bit 0 of 0x048) and AUTHOR_KEY_DIGEST as res (from ss_idblock_verify) gives them
+ * (attestation.md §11). The report's own signature is not checked here (that is attest's job).
+ * Returns 0, SS_EINVAL for a report of the wrong size, or SS_EPOLICY naming the first field that
+ * differs. */
+int ss_idblock_check_report(const ss_snp_id_block *blk, const ss_idblock_result *res,
+			    const uint8_t *report, size_t len, ss_error *err);
+
 /* Reads an ID block or ID auth info from untrusted file contents: either exactly want raw bytes,
  * or base64 text (as QEMU's id-block= and id-auth= take them; surrounding whitespace allowed) that
  * decodes to exactly want bytes. what names the input in messages. Returns 0 or SS_EINVAL. */

@@ -15,21 +15,20 @@
 
 static void usage(FILE *out)
 {
-	fprintf(
-	    out,
+	fputs(
 	    "usage: softsev idblock --measurement HEX --id-key KEY.pem [--author-key KEY.pem]\n"
 	    "                       [--family-id HEX16] [--image-id HEX16] [--version N] [--svn "
 	    "N]\n"
 	    "                       [--policy V] [--id-block-out F] [--auth-info-out F]\n"
 	    "                       [-o text|json]\n"
-	    "       softsev idblock verify --id-block F --auth-info F [-o text|json]\n"
+	    "       softsev idblock verify --id-block F --auth-info F [--measurement HEX]\n"
+	    "                       [--policy V] [--report F] [-o text|json]\n"
 	    "\n"
 	    "Builds the 96-byte SNP ID block for an expected launch digest and signs it into the\n"
-	    "4096-byte ID auth info with a P-384 ID key (and optionally an author key that signs "
-	    "the\n"
-	    "ID key). Prints both in base64, as QEMU takes them:\n"
-	    "  -object "
-	    "sev-snp-guest,...,id-block=<id-block>,id-auth=<id-auth>,author-key-enabled=on\n"
+	    "4096-byte ID auth info with a P-384 ID key (and optionally an author key that signs\n"
+	    "the ID key). Prints both in base64, as QEMU takes them:\n"
+	    "  -object sev-snp-guest,...,id-block=<id-block>,id-auth=<id-auth>\n"
+	    "          [,author-key-enabled=on]\n"
 	    "and the ID_KEY_DIGEST / AUTHOR_KEY_DIGEST the guest's attestation reports will show.\n"
 	    "\n"
 	    "  --measurement HEX     expected launch digest, 48 bytes (e.g. from softsev measure)\n"
@@ -45,8 +44,14 @@ static void usage(FILE *out)
 	    "  -o text|json          output format (default text)\n"
 	    "\n"
 	    "verify checks ID_BLOCK_SIG (and ID_KEY_SIG when an author key is present) and prints\n"
-	    "the block's fields and the key digests. Its files may be raw or base64.\n"
-	    "Exit codes: 0 ok, 1 bad input file, 2 misuse, 3 a signature does not verify.\n");
+	    "the block's fields and the key digests. Its files may be raw or base64. With\n"
+	    "--measurement / --policy the block's LD / POLICY must equal them; with --report the\n"
+	    "attestation report (raw, 1184 bytes) must carry this block's MEASUREMENT, POLICY,\n"
+	    "FAMILY_ID, IMAGE_ID, GUEST_SVN and key digests (its signature is checked by\n"
+	    "'softsev report verify', not here).\n"
+	    "Exit codes: 0 ok, 1 bad input file, 2 misuse, 3 a signature does not verify,\n"
+	    "5 a value differs from what --measurement, --policy or --report expects.\n",
+	    out);
 }
 
 enum {
@@ -62,6 +67,7 @@ enum {
 	OPT_AUTH_INFO_OUT,
 	OPT_ID_BLOCK,
 	OPT_AUTH_INFO,
+	OPT_REPORT,
 };
 
 /* Parses --flag HEX into exactly want bytes; prints an error naming the flag if it cannot. */
@@ -304,11 +310,17 @@ static int cmd_verify(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"id-block", required_argument, NULL, OPT_ID_BLOCK},
 	    {"auth-info", required_argument, NULL, OPT_AUTH_INFO},
+	    {"measurement", required_argument, NULL, OPT_MEASUREMENT},
+	    {"policy", required_argument, NULL, OPT_POLICY},
+	    {"report", required_argument, NULL, OPT_REPORT},
 	    {"output", required_argument, NULL, 'o'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	const char *block_path = NULL, *auth_path = NULL;
+	const char *block_path = NULL, *auth_path = NULL, *report_path = NULL;
+	uint8_t want_ld[48];
+	bool have_ld = false, have_policy = false;
+	unsigned long long want_policy = 0;
 	ss_output fmt = SS_OUT_TEXT;
 	int c;
 	optind = 1;
@@ -317,6 +329,19 @@ static int cmd_verify(int argc, char **argv)
 		switch (c) {
 		case OPT_ID_BLOCK: block_path = optarg; break;
 		case OPT_AUTH_INFO: auth_path = optarg; break;
+		case OPT_MEASUREMENT:
+			if (!parse_hex_flag("--measurement", optarg, want_ld, sizeof(want_ld)))
+				return SS_EXIT_USAGE;
+			have_ld = true;
+			break;
+		case OPT_POLICY:
+			if (!ss_cli_parse_u64(optarg, &want_policy))
+				return ss_cli_error(
+				    SS_EXIT_USAGE,
+				    "--policy takes an unsigned 64-bit number, not '%s'", optarg);
+			have_policy = true;
+			break;
+		case OPT_REPORT: report_path = optarg; break;
 		case 'o':
 			if (!ss_cli_parse_output(optarg, &fmt))
 				return SS_EXIT_USAGE;
@@ -354,12 +379,34 @@ static int cmd_verify(int argc, char **argv)
 	free(auth);
 	if (vrc)
 		return ss_cli_report(&err);
+	if (have_ld && memcmp(blk.ld, want_ld, sizeof(want_ld)))
+		return ss_cli_error(SS_EXIT_POLICY,
+				    "the ID block's LD is not the --measurement given");
+	if (have_policy && blk.policy != want_policy)
+		return ss_cli_error(
+		    SS_EXIT_POLICY,
+		    "the ID block's POLICY is 0x%llx, not the --policy given (0x%llx)",
+		    (unsigned long long)blk.policy, want_policy);
+	if (report_path) {
+		uint8_t *rep = NULL;
+		size_t len = 0;
+		int rrc = ss_read_file(report_path, 64 * 1024, &rep, &len, &err);
+		if (!rrc)
+			rrc = ss_idblock_check_report(&blk, &res, rep, len, &err);
+		free(rep);
+		if (rrc) {
+			ss_wrap(&err, "--report %s", report_path);
+			return ss_cli_report(&err);
+		}
+	}
 
 	if (fmt == SS_OUT_JSON) {
 		ss_json j;
 		ss_json_init(&j, stdout);
 		ss_json_begin_object(&j);
 		ss_json_kv_bool(&j, "verified", true);
+		if (report_path)
+			ss_json_kv_bool(&j, "report_matches", true);
 		ss_json_kv_hex(&j, "ld", blk.ld, sizeof(blk.ld));
 		ss_json_kv_hex(&j, "family_id", blk.family_id, sizeof(blk.family_id));
 		ss_json_kv_hex(&j, "image_id", blk.image_id, sizeof(blk.image_id));
@@ -375,6 +422,10 @@ static int cmd_verify(int argc, char **argv)
 	} else {
 		printf("ID_BLOCK_SIG verifies with ID_KEY%s\n",
 		       res.author_key_en ? "; ID_KEY_SIG verifies with AUTHOR_KEY" : "");
+		if (report_path)
+			printf(
+			    "the report carries this ID block's measurement, policy, IDs, SVN and "
+			    "key digests\n");
 		print_hex_line("ld:", blk.ld, sizeof(blk.ld));
 		print_hex_line("family-id:", blk.family_id, sizeof(blk.family_id));
 		print_hex_line("image-id:", blk.image_id, sizeof(blk.image_id));

@@ -3,6 +3,8 @@
  * little-endian integers for r, s, qx and qy (attestation.md §7), and the SHA-384 key digests. */
 #include <softsev/idblock.h>
 
+#include <softsev/abi/report.h>
+
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,8 +195,12 @@ static int verify_amd(const ss_amd_ecdsa_pubkey *pub, const char *key_name,
 	return rc;
 }
 
-int ss_idblock_verify(const ss_snp_id_block *blk, const ss_snp_id_auth_info *auth,
-		      ss_idblock_result *res, ss_error *err)
+/* How the author key fields are judged: present when not all zero (a file from a tool), or as
+ * SNP_LAUNCH_FINISH's AUTH_KEY_EN flag says (firmware-abi.md §4.9; off: the fields are ignored). */
+enum author_mode { AUTHOR_AUTO, AUTHOR_OFF, AUTHOR_ON };
+
+static int verify_auth(const ss_snp_id_block *blk, const ss_snp_id_auth_info *auth,
+		       enum author_mode mode, ss_idblock_result *res, ss_error *err)
 {
 	int rc;
 	ss_idblock_result r;
@@ -216,13 +222,19 @@ int ss_idblock_verify(const ss_snp_id_block *blk, const ss_snp_id_auth_info *aut
 	if (!ss_is_zero(auth->reserved2, sizeof(auth->reserved2)))
 		return ss_fail(err, SS_EINVAL,
 			       "ID auth info: reserved bytes at 0xc84 are not zero");
-	bool has_author = !ss_is_zero(&auth->author_key, sizeof(auth->author_key));
+	bool nonzero_author = !ss_is_zero(&auth->author_key, sizeof(auth->author_key));
+	bool has_author = mode == AUTHOR_ON || (mode == AUTHOR_AUTO && nonzero_author);
+	if (mode == AUTHOR_ON && !nonzero_author)
+		return ss_fail(err, SS_EINVAL,
+			       "ID auth info: AUTH_KEY_EN is set but AUTHOR_KEY (offset 0x880) is "
+			       "all zero");
 	if (has_author && auth->auth_key_algo != SS_SNP_ID_ALGO_ECDSA_P384_SHA384)
 		return ss_fail(err, SS_EINVAL,
 			       "ID auth info: AUTH_KEY_ALGO (offset 0x4) is %u, expected 1 "
 			       "(ECDSA P-384 with SHA-384)",
 			       auth->auth_key_algo);
-	if (!has_author && !ss_is_zero(&auth->id_key_sig, sizeof(auth->id_key_sig)))
+	if (mode == AUTHOR_AUTO && !has_author &&
+	    !ss_is_zero(&auth->id_key_sig, sizeof(auth->id_key_sig)))
 		return ss_fail(err, SS_EINVAL,
 			       "ID auth info: ID_KEY_SIG (offset 0x680) is set but AUTHOR_KEY "
 			       "(offset 0x880) is all zero");
@@ -244,6 +256,82 @@ int ss_idblock_verify(const ss_snp_id_block *blk, const ss_snp_id_auth_info *aut
 	if (res && (!rc || rc == SS_EBADSIG))
 		*res = r;
 	return rc;
+}
+
+int ss_idblock_verify(const ss_snp_id_block *blk, const ss_snp_id_auth_info *auth,
+		      ss_idblock_result *res, ss_error *err)
+{
+	return verify_auth(blk, auth, AUTHOR_AUTO, res, err);
+}
+
+int ss_idblock_launch_check(const ss_snp_id_block *blk, const ss_snp_id_auth_info *auth,
+			    bool auth_key_en, const uint8_t ld[SS_SHA384_LEN], uint64_t policy,
+			    ss_idblock_result *res, ss_idblock_verdict *verdict, ss_error *err)
+{
+	ss_idblock_verdict v = SS_IDBLOCK_ACCEPTED;
+	int rc = verify_auth(blk, auth, auth_key_en ? AUTHOR_ON : AUTHOR_OFF, res, err);
+	if (rc == SS_EBADSIG) {
+		v = SS_IDBLOCK_BAD_SIGNATURE;
+	} else if (rc) {
+		v = SS_IDBLOCK_MALFORMED;
+	} else if (!ss_ct_equal(blk->ld, ld, sizeof(blk->ld))) {
+		/* firmware-abi.md §4.9 step 1: LD must equal the guest's launch digest. */
+		v = SS_IDBLOCK_BAD_MEASUREMENT;
+		rc = ss_fail(err, SS_EPOLICY,
+			     "ID block LD (offset 0x0) differs from the guest's launch digest");
+	} else if (blk->policy != policy) {
+		/* ... and POLICY the launch policy. */
+		v = SS_IDBLOCK_POLICY_FAILURE;
+		rc = ss_fail(err, SS_EPOLICY,
+			     "ID block POLICY (offset 0x58) is 0x%llx, the launch policy is 0x%llx",
+			     (unsigned long long)blk->policy, (unsigned long long)policy);
+	}
+	if (verdict)
+		*verdict = v;
+	return rc;
+}
+
+int ss_idblock_check_report(const ss_snp_id_block *blk, const ss_idblock_result *res,
+			    const uint8_t *report, size_t len, ss_error *err)
+{
+	struct ss_snp_report r;
+	if (len != sizeof(r))
+		return ss_fail(err, SS_EINVAL, "the report is %zu bytes, expected %u", len,
+			       SS_SNP_REPORT_SIZE);
+	memcpy(&r, report, sizeof(r));
+	/* attestation.md §11: what SNP_LAUNCH_FINISH copies from the ID block into every report. */
+	if (!ss_ct_equal(r.measurement, blk->ld, sizeof(blk->ld)))
+		return ss_fail(err, SS_EPOLICY,
+			       "report MEASUREMENT (0x090) differs from the ID "
+			       "block's LD");
+	if (r.policy != blk->policy)
+		return ss_fail(err, SS_EPOLICY,
+			       "report POLICY (0x008) is 0x%llx, the ID block's is 0x%llx",
+			       (unsigned long long)r.policy, (unsigned long long)blk->policy);
+	if (memcmp(r.family_id, blk->family_id, sizeof(blk->family_id)))
+		return ss_fail(err, SS_EPOLICY,
+			       "report FAMILY_ID (0x010) differs from the ID block's");
+	if (memcmp(r.image_id, blk->image_id, sizeof(blk->image_id)))
+		return ss_fail(err, SS_EPOLICY,
+			       "report IMAGE_ID (0x020) differs from the ID block's");
+	if (r.guest_svn != blk->guest_svn)
+		return ss_fail(err, SS_EPOLICY,
+			       "report GUEST_SVN (0x004) is %u, the ID block's is %u", r.guest_svn,
+			       blk->guest_svn);
+	if (memcmp(r.id_key_digest, res->id_key_digest, sizeof(res->id_key_digest)))
+		return ss_fail(err, SS_EPOLICY,
+			       "report ID_KEY_DIGEST (0x0e0) is not the digest of this ID key");
+	if ((bool)(r.signer_info & 1) != res->author_key_en)
+		return ss_fail(
+		    err, SS_EPOLICY,
+		    "report AUTHOR_KEY_EN (bit 0 of 0x048) is %u, the ID auth info %s an "
+		    "author key",
+		    r.signer_info & 1, res->author_key_en ? "has" : "has no");
+	if (memcmp(r.author_key_digest, res->author_key_digest, sizeof(res->author_key_digest)))
+		return ss_fail(
+		    err, SS_EPOLICY,
+		    "report AUTHOR_KEY_DIGEST (0x110) is not the digest of this author key");
+	return 0;
 }
 
 static bool is_space(uint8_t c)

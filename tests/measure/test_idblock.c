@@ -503,6 +503,117 @@ TEST(real_idblock_reports_match_the_no_author_shape)
 	CHECK(memcmp(res.id_key_digest, zero, 48) != 0);
 }
 
+TEST(launch_check_follows_launch_finish)
+{
+	keys();
+	ss_idblock_params p;
+	sample_params(&p);
+	ss_snp_id_block blk;
+	ss_idblock_build(&p, &blk);
+	ss_snp_id_auth_info with, without;
+	ss_idblock_result res;
+	ss_idblock_verdict v;
+	ss_error err;
+	static const uint8_t zero[48];
+	REQUIRE(ss_idblock_sign(&blk, id_key, author_key, &with, &err) == 0);
+	REQUIRE(ss_idblock_sign(&blk, id_key, NULL, &without, &err) == 0);
+
+	CHECK(ss_idblock_launch_check(&blk, &with, true, p.ld, p.policy, &res, &v, &err) == 0);
+	CHECK(v == SS_IDBLOCK_ACCEPTED && res.author_key_en);
+	/* AUTH_KEY_EN clear: the author fields are ignored and its digest is zero. */
+	CHECK(ss_idblock_launch_check(&blk, &with, false, p.ld, p.policy, &res, &v, &err) == 0);
+	CHECK(v == SS_IDBLOCK_ACCEPTED && !res.author_key_en);
+	CHECK_MEM(res.author_key_digest, zero, 48);
+	ss_snp_id_auth_info t = with;
+	t.id_key_sig.r[0] ^= 1; /* ignored when AUTH_KEY_EN is clear ... */
+	CHECK(ss_idblock_launch_check(&blk, &t, false, p.ld, p.policy, NULL, &v, &err) == 0);
+	/* ... checked when it is set. */
+	CHECK(ss_idblock_launch_check(&blk, &t, true, p.ld, p.policy, NULL, &v, &err) ==
+	      SS_EBADSIG);
+	CHECK(v == SS_IDBLOCK_BAD_SIGNATURE);
+	/* AUTH_KEY_EN set without an author key. */
+	CHECK(ss_idblock_launch_check(&blk, &without, true, p.ld, p.policy, NULL, &v, &err) ==
+	      SS_EINVAL);
+	CHECK(v == SS_IDBLOCK_MALFORMED);
+	CHECK_CONTAINS(err.msg, "AUTH_KEY_EN");
+	/* LD and POLICY must match the launch. */
+	uint8_t ld[48];
+	memcpy(ld, p.ld, 48);
+	ld[47] ^= 1;
+	CHECK(ss_idblock_launch_check(&blk, &without, false, ld, p.policy, NULL, &v, &err) ==
+	      SS_EPOLICY);
+	CHECK(v == SS_IDBLOCK_BAD_MEASUREMENT);
+	CHECK_CONTAINS(err.msg, "LD");
+	CHECK(ss_idblock_launch_check(&blk, &without, false, p.ld, 0x30000, NULL, &v, &err) ==
+	      SS_EPOLICY);
+	CHECK(v == SS_IDBLOCK_POLICY_FAILURE);
+	CHECK_CONTAINS(err.msg, "POLICY");
+	/* A bad ID block signature wins over a wrong LD. */
+	ss_snp_id_block b2 = blk;
+	b2.guest_svn++;
+	CHECK(ss_idblock_launch_check(&b2, &without, false, ld, p.policy, NULL, &v, &err) ==
+	      SS_EBADSIG);
+	CHECK(v == SS_IDBLOCK_BAD_SIGNATURE);
+}
+
+/* A report carrying this ID block: real report 03's bytes with the ID-block fields replaced. */
+TEST(report_linkage)
+{
+	keys();
+	const char *dir = getenv("SOFTSEV_VECTORS");
+	REQUIRE(dir);
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/snp/cases/03-milan-v2-vcek-idblock-trustee/report.bin",
+		 dir);
+	uint8_t *rep = NULL;
+	size_t len = 0;
+	ss_error err;
+	REQUIRE(ss_read_file(path, 4096, &rep, &len, &err) == 0);
+	REQUIRE(len == 0x4A0);
+
+	ss_idblock_params p;
+	sample_params(&p);
+	ss_snp_id_block blk;
+	ss_idblock_build(&p, &blk);
+	ss_snp_id_auth_info auth;
+	ss_idblock_result res;
+	REQUIRE(ss_idblock_sign(&blk, id_key, author_key, &auth, &err) == 0);
+	REQUIRE(ss_idblock_verify(&blk, &auth, &res, &err) == 0);
+
+	/* The real report was launched with another ID key and digest. */
+	CHECK(ss_idblock_check_report(&blk, &res, rep, len, &err) == SS_EPOLICY);
+	CHECK_CONTAINS(err.msg, "MEASUREMENT");
+
+	/* Field offsets from attestation.md §2, written by hand. */
+	uint8_t *r = rep;
+	memcpy(r + 0x090, p.ld, 48);
+	for (int i = 0; i < 8; i++)
+		r[0x008 + i] = (uint8_t)(p.policy >> (8 * i));
+	memcpy(r + 0x010, p.family_id, 16);
+	memcpy(r + 0x020, p.image_id, 16);
+	for (int i = 0; i < 4; i++)
+		r[0x004 + i] = (uint8_t)(p.guest_svn >> (8 * i));
+	openssl_sha384((const uint8_t *)&auth + 0x240, 0x404, r + 0x0E0);
+	openssl_sha384((const uint8_t *)&auth + 0x880, 0x404, r + 0x110);
+	r[0x048] |= 1;
+	CHECK(ss_idblock_check_report(&blk, &res, rep, len, &err) == 0);
+
+	struct {
+		size_t off;
+		const char *name;
+	} fields[] = {{0x004, "GUEST_SVN"},	{0x008, "POLICY"},	     {0x010, "FAMILY_ID"},
+		      {0x02F, "IMAGE_ID"},	{0x048, "AUTHOR_KEY_EN"},    {0x090, "MEASUREMENT"},
+		      {0x0E0, "ID_KEY_DIGEST"}, {0x13F, "AUTHOR_KEY_DIGEST"}};
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		r[fields[i].off] ^= 1;
+		CHECK(ss_idblock_check_report(&blk, &res, rep, len, &err) == SS_EPOLICY);
+		CHECK_CONTAINS(err.msg, fields[i].name);
+		r[fields[i].off] ^= 1;
+	}
+	CHECK(ss_idblock_check_report(&blk, &res, rep, len - 1, &err) == SS_EINVAL);
+	free(rep);
+}
+
 TEST(cleanup)
 {
 	ss_eckey_free(id_key);
@@ -514,4 +625,5 @@ TEST_MAIN(id_block_fields_at_their_offsets, policy_check, auth_info_signatures_v
 	  without_author_key_the_author_fields_are_zero, key_digest_of_virtee_test_keys,
 	  key_digest_equals_sha384_of_the_key_structure, tampering_is_detected,
 	  malformed_auth_info_is_rejected_naming_the_field, signing_needs_private_keys,
-	  decode_input_raw_and_base64, real_idblock_reports_match_the_no_author_shape, cleanup)
+	  decode_input_raw_and_base64, real_idblock_reports_match_the_no_author_shape,
+	  launch_check_follows_launch_finish, report_linkage, cleanup)

@@ -115,6 +115,54 @@ field id-auth out.txt >auth.b64
 "$bin" idblock verify --id-block block.b64 --auth-info auth.b64 >/dev/null 2>&1
 check "verify accepts base64 files" test $? -eq 0
 
+# --- verify against expectations and a report --------------------------------------------------
+"$bin" idblock verify --id-block block.bin --auth-info auth.bin --measurement "$ld" --policy 0x30000 \
+	>/dev/null 2>&1
+check "verify --measurement/--policy that match: exit 0" test $? -eq 0
+"$bin" idblock verify --id-block block.bin --auth-info auth.bin --measurement "${ld:2}00" \
+	>/dev/null 2>err.txt
+check "verify with another --measurement: exit 5 naming it" \
+	bash -c '[ $0 -eq 5 ] && grep -q -- --measurement err.txt' $?
+"$bin" idblock verify --id-block block.bin --auth-info auth.bin --policy 0x70000 >/dev/null 2>err.txt
+check "verify with another --policy: exit 5 naming it" \
+	bash -c '[ $0 -eq 5 ] && grep -q -- --policy err.txt' $?
+# A report with this block's fields: real report 03 (attestation.md §2 offsets) patched by hand.
+vec=${SOFTSEV_VECTORS:?SOFTSEV_VECTORS is not set}/snp/cases/03-milan-v2-vcek-idblock-trustee/report.bin
+cp "$vec" report.bin 2>/dev/null
+check "real report 03 is present" test "$(stat -c %s report.bin 2>/dev/null)" = 1184
+patch() { hex_to_bin "$2" | dd of=report.bin bs=1 seek=$(($1)) conv=notrunc status=none; }
+"$bin" idblock verify --id-block block.bin --auth-info auth.bin --report report.bin >/dev/null 2>err.txt
+check "the real report 03 does not carry this ID block: exit 5 naming MEASUREMENT" \
+	bash -c '[ $0 -eq 5 ] && grep -q MEASUREMENT err.txt' $?
+patch 0x004 07000000
+patch 0x008 0000030000000000
+patch 0x010 $fam
+patch 0x020 $img
+patch 0x048 01
+patch 0x090 "$ld"
+patch 0x0E0 "$(sha384 idkey.want)"
+patch 0x110 "$(sha384 authorkey.want)"
+"$bin" idblock verify --id-block block.bin --auth-info auth.bin --report report.bin >/dev/null 2>err.txt
+check "a report carrying this ID block matches" test $? -eq 0
+patch 0x020 "${img:2}00"
+"$bin" idblock verify --id-block block.bin --auth-info auth.bin --report report.bin >/dev/null 2>err.txt
+check "a report with another IMAGE_ID: exit 5 naming IMAGE_ID" \
+	bash -c '[ $0 -eq 5 ] && grep -q IMAGE_ID err.txt' $?
+patch 0x020 $img
+patch 0x048 00
+"$bin" idblock verify --id-block block.bin --auth-info auth.bin --report report.bin >/dev/null 2>err.txt
+check "a report without AUTHOR_KEY_EN: exit 5 naming it" \
+	bash -c '[ $0 -eq 5 ] && grep -q AUTHOR_KEY_EN err.txt' $?
+
+# --- the guest owner's flow: measure, then an ID block for that digest ----------------------
+ovmf=${SOFTSEV_OVMF_DIR:-/usr/share/ovmf}/OVMF.fd
+digest=$("$bin" measure --mode snp --ovmf "$ovmf" --vcpus 2 --vcpu-type EPYC-v4 2>err.txt)
+check "softsev measure gives an SNP digest of $ovmf" test ${#digest} -eq 96
+"$bin" idblock --measurement "$digest" --id-key id.pem --id-block-out m.blk --auth-info-out m.auth \
+	>/dev/null 2>&1 &&
+	"$bin" idblock verify --id-block m.blk --auth-info m.auth --measurement "$digest" >/dev/null
+check "an ID block for softsev measure's digest verifies against it" test $? -eq 0
+
 # --- JSON ------------------------------------------------------------------------------------
 "$bin" idblock --measurement "$ld" --id-key id.pem -o json >out.json 2>/dev/null
 check "build -o json exits 0" test $? -eq 0
