@@ -23,10 +23,12 @@
 
 #define CASE "snp/cases/02-milan-v2-vcek-virtee/"
 
+/* Thread CPU time: both loops are single-threaded and CPU-bound, and CPU time keeps the ratio
+ * meaningful on a machine shared with other jobs (wall-clock rates are printed by neither). */
 static double now(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -150,8 +152,10 @@ int main(int argc, char **argv)
 		best_ours = ours > best_ours ? ours : best_ours;
 	}
 	printf("chain verify (ARK, ASK, VCEK; once):           %8.2f ms\n", chain_ms);
-	printf("OpenSSL ECDSA P-384 verify (the limit):        %8.0f verifies/s\n", best_peer);
-	printf("softsev report verify, cached chain + policy:  %8.0f reports/s\n", best_ours);
+	printf("OpenSSL ECDSA P-384 verify (the limit):        %8.0f verifies/s (CPU time)\n",
+	       best_peer);
+	printf("softsev report verify, cached chain + policy:  %8.0f reports/s (CPU time)\n",
+	       best_ours);
 	printf("ratio softsev / OpenSSL:                       %8.3f (target >= 0.9)\n",
 	       best_ours / best_peer);
 	OPENSSL_free(der);

@@ -21,7 +21,8 @@ static int first_nonzero_reserved(const uint8_t *raw, uint32_t version)
 	if (version >= SS_SNP_REPORT_VERSION_CPUID)
 		ranges[n++] = (struct range){offsetof(struct ss_snp_report, reserved1), 21};
 	else
-		ranges[n++] = (struct range){offsetof(struct ss_snp_report, cpuid_fam_id), 24};
+		ranges[n++] =
+		    (struct range){SS_SNP_V2_RESERVED_CPUID_OFF, SS_SNP_V2_RESERVED_CPUID_LEN};
 	ranges[n++] = (struct range){offsetof(struct ss_snp_report, reserved2), 1};
 	ranges[n++] = (struct range){offsetof(struct ss_snp_report, reserved3), 1};
 	if (version >= SS_SNP_REPORT_VERSION_MIT_VECTOR)

@@ -313,6 +313,11 @@ int ss_report_verify(const ss_chain *ch, const ss_report *r, const ss_policy *po
 		if (ch->ext.hwid_len != n)
 			return ss_fail(err, SS_EBADSIG, "VCEK hwID is %zu bytes; %s needs %zu",
 				       ch->ext.hwid_len, ss_product_name(ch->product), n);
+		if (ss_is_zero(f->chip_id, SS_SNP_CHIP_ID_SIZE))
+			return ss_fail(
+			    err, SS_EBADSIG,
+			    "CHIP_ID (0x1A0) is zero (the host masks it): the report cannot "
+			    "be bound to a VCEK");
 		if (memcmp(ch->ext.hwid, f->chip_id, n)) {
 			char a[2 * 64 + 1], b[2 * 64 + 1];
 			ss_hex_encode(a, ch->ext.hwid, n);

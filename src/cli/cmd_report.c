@@ -58,16 +58,15 @@ static int load_report(const char *path, ss_report *r)
 	uint8_t *data;
 	size_t len;
 	ss_error err;
-	int rc = ss_read_file(path, REPORT_MAX_FILE, &data, &len, &err);
-	if (!rc)
-		rc = ss_report_parse(data, len, r, &err);
-	if (!rc || rc == SS_EIO) {
-		free(rc ? NULL : data);
-		return rc ? ss_cli_report(&err) : 0;
-	}
+	if (ss_read_file(path, REPORT_MAX_FILE, &data, &len, &err))
+		return ss_cli_report(&err);
+	int rc = ss_report_parse(data, len, r, &err);
 	free(data);
-	ss_wrap(&err, "%s", path);
-	return ss_cli_report(&err);
+	if (rc) {
+		ss_wrap(&err, "%s", path);
+		return ss_cli_report(&err);
+	}
+	return 0;
 }
 
 static bool parse_time(const char *s, time_t *out)

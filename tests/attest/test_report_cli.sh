@@ -171,6 +171,46 @@ PY
 expect 3 "CRL signature does not verify" "tampered CRL fails" -- \
 	"$S" report verify "$c02/report.bin" --vcek "$c02/vcek.der" --crl "$T/crl-bad.pem" --at 2025-06-01
 
+# A full extended-report table (ARK, ASK, VCEK of Turin case 10) built here: extract, then verify
+# from the directory and from the table itself; the same table with Genoa's ARK must fail.
+mktable() {
+	python3 - "$@" <<'PY'
+import base64, struct, sys
+out, parts = sys.argv[1], sys.argv[2:]
+guid = {'ark': 'c0b406a4-a803-4952-9743-3fb6014cd0ae', 'ask': '4ab7b379-bbac-4fe4-a02f-05aef327c782',
+        'vcek': '63da758d-e664-4564-adc5-f4b93be8accd'}
+def der(path):
+    data = open(path, 'rb').read()
+    if not data.startswith(b'-----'):
+        return data
+    text = data.decode().split('-----END')[0]
+    return base64.b64decode(''.join(l.strip() for l in text.splitlines() if l.strip() and not l.startswith('-----')))
+blobs = [(p.split('=')[0], der(p.split('=')[1])) for p in parts]
+off = 24 * (len(blobs) + 1)
+ents, body = b'', b''
+for kind, b in blobs:
+    ents += bytes.fromhex(guid[kind].replace('-', '')) + struct.pack('<II', off, len(b))
+    off += len(b)
+    body += b
+open(out, 'wb').write(ents + bytes(24) + body)
+PY
+}
+mktable "$T/turin.table" ark="$V/ca/turin/ark.pem" ask="$V/ca/turin/ask.pem" vcek="$c10/vcek.der"
+expect 0 "vcek" "certs extracts ARK, ASK and VCEK" -- "$S" report certs "$T/turin.table" -d "$T/turin"
+expect 0 "ARK-Turin verified" "verify --certs DIR of the extracted table" -- \
+	"$S" report verify "$c10/report.bin" --certs "$T/turin"
+expect 0 "ARK-Turin verified" "verify --cert-table" -- "$S" report verify "$c10/report.bin" --cert-table "$T/turin.table"
+mktable "$T/bad.table" ark="$V/ca/genoa/ark.pem" ask="$V/ca/turin/ask.pem" vcek="$c10/vcek.der"
+expect 3 "ARK 'ARK-Genoa' is not the built-in AMD root 'ARK-Turin'" "table with another product's ARK fails" -- \
+	"$S" report verify "$c10/report.bin" --cert-table "$T/bad.table"
+python3 - "$c02/report.bin" "$T/masked.bin" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read()); b[0x1A0:0x1E0] = bytes(64); open(sys.argv[2], 'wb').write(bytes(b))
+PY
+expect 3 "CHIP_ID (0x1A0) is zero" "masked CHIP_ID cannot bind a VCEK" -- "$S" report verify "$T/masked.bin" --vcek "$c02/vcek.der"
+truncate -s 2M "$T/huge.bin"
+expect 1 "" "oversized report file: exit 1" -- "$S" report show "$T/huge.bin"
+
 # --- missing certificates and misuse ------------------------------------------------------------
 expect 4 "no VCEK or VLEK certificate given" "no certificate: exit 4" -- "$S" report verify "$c02/report.bin"
 expect 4 "signed by the VLEK" "VLEK report with a VCEK: exit 4" -- \

@@ -117,6 +117,20 @@ SS_SNP_ASSERT_OFF(launch_mit_vector, 0x1F8);
 SS_SNP_ASSERT_OFF(current_mit_vector, 0x200);
 SS_SNP_ASSERT_OFF(reserved4, 0x208);
 SS_SNP_ASSERT_OFF(signature, SS_SNP_REPORT_SIGNED_SIZE);
+/* Per-version differences (§2): a v2 report has no CPUID bytes (0x188..0x19F is 24 reserved
+ * bytes), and reports before v5 have no mitigation vectors (0x1F8..0x29F is 168 reserved bytes). */
+#define SS_SNP_V2_RESERVED_CPUID_OFF 0x188
+#define SS_SNP_V2_RESERVED_CPUID_LEN 24
+#define SS_SNP_PRE_V5_RESERVED_OFF   0x1F8
+#define SS_SNP_PRE_V5_RESERVED_LEN   168
+_Static_assert(offsetof(struct ss_snp_report, cpuid_fam_id) == SS_SNP_V2_RESERVED_CPUID_OFF &&
+		   offsetof(struct ss_snp_report, chip_id) ==
+		       SS_SNP_V2_RESERVED_CPUID_OFF + SS_SNP_V2_RESERVED_CPUID_LEN,
+	       "v2: 0x188..0x19F reserved, v3+: CPUID bytes + 21 reserved (§2)");
+_Static_assert(offsetof(struct ss_snp_report, launch_mit_vector) == SS_SNP_PRE_V5_RESERVED_OFF &&
+		   SS_SNP_PRE_V5_RESERVED_OFF + SS_SNP_PRE_V5_RESERVED_LEN ==
+		       SS_SNP_REPORT_SIGNED_SIZE,
+	       "v2-v4: 0x1F8..0x29F reserved; v5: two mitigation vectors + 152 reserved (§2)");
 _Static_assert(sizeof(struct ss_snp_report) == SS_SNP_REPORT_SIZE,
 	       "ATTESTATION_REPORT is 0x4A0 bytes (attestation.md §2)");
 
