@@ -399,5 +399,159 @@ TEST(mode_and_vmm_names)
 	CHECK_STR(ss_snp_page_type_name(SS_SNP_PAGE_CPUID), "CPUID");
 }
 
+/* ---- malformed firmware: the parser's errors name the structure and the offset -------------- */
+
+static const uint8_t footer_guid[16] = {0xde, 0x82, 0xb5, 0x96, 0xb2, 0x1f, 0xf7, 0x45,
+					0xba, 0xea, 0xa3, 0x66, 0xc5, 0x5a, 0x08, 0x2d};
+static const uint8_t reset_guid[16] = {0xde, 0x71, 0xf7, 0x00, 0x7e, 0x1a, 0xcb, 0x4f,
+				       0x89, 0x0e, 0x68, 0xc7, 0x7e, 0x2f, 0xb4, 0x4e};
+static const uint8_t meta_guid[16] = {0x66, 0x65, 0x88, 0xdc, 0x4a, 0x98, 0x98, 0x47,
+				      0xa7, 0x5e, 0x55, 0x85, 0xa7, 0xbf, 0x67, 0xcc};
+
+/* A 4 KiB image whose table holds the given entries (data, guid), last entry nearest the footer. */
+static size_t put_entry(uint8_t *img, size_t end, const void *data, size_t dlen, uint16_t size,
+			const uint8_t guid[16])
+{
+	memcpy(img + end - 18 - dlen, data, dlen);
+	ss_put_le16(img + end - 18, size);
+	memcpy(img + end - 16, guid, 16);
+	return end - dlen - 18;
+}
+
+TEST(parser_rejects_malformed_tables)
+{
+	uint8_t img[4096] = {0};
+	ss_ovmf o;
+	ss_error e = {0};
+	size_t footer = 4096 - 32 - 18;
+	/* No footer GUID: an empty table, no error (measurement.md §1.2). */
+	CHECK(ss_ovmf_parse(img, sizeof(img), &o, &e) == 0 && !o.has_footer && !o.has_reset_block);
+	ss_ovmf_free(&o);
+	/* A valid table with one reset block entry. */
+	uint32_t eip = 0x80B004;
+	uint8_t le[4];
+	ss_put_le32(le, eip);
+	size_t start = put_entry(img, footer, le, 4, 22, reset_guid);
+	ss_put_le16(img + footer, (uint16_t)(footer - start + 18));
+	memcpy(img + footer + 2, footer_guid, 16);
+	REQUIRE(ss_ovmf_parse(img, sizeof(img), &o, &e) == 0);
+	CHECK(o.has_footer && o.has_reset_block && o.reset_eip == eip && !o.has_metadata);
+	ss_ovmf_free(&o);
+	/* A duplicate lower in the image overrides (the reference's dict). */
+	uint8_t img2[4096];
+	memcpy(img2, img, sizeof(img));
+	ss_put_le32(le, 0x808004);
+	size_t start2 = put_entry(img2, start, le, 4, 22, reset_guid);
+	ss_put_le16(img2 + footer, (uint16_t)(footer - start2 + 18));
+	REQUIRE(ss_ovmf_parse(img2, sizeof(img2), &o, &e) == 0);
+	CHECK(o.reset_eip == 0x808004);
+	ss_ovmf_free(&o);
+	/* The entry's size smaller than its header. */
+	ss_put_le16(img2 + footer - 18, 17);
+	CHECK(ss_ovmf_parse(img2, sizeof(img2), &o, &e) == SS_EINVAL);
+	CHECK_CONTAINS(e.msg, "size 17, less than its 18-byte header");
+	CHECK_CONTAINS(e.msg, "offset 0xfbc");
+	/* The entry's size larger than what is left of the table. */
+	ss_put_le16(img2 + footer - 18, 200);
+	CHECK(ss_ovmf_parse(img2, sizeof(img2), &o, &e) == SS_EINVAL);
+	CHECK_CONTAINS(e.msg, "only 44 bytes of the table");
+	/* An entry too short for its value. */
+	memcpy(img2, img, sizeof(img));
+	ss_put_le16(img2 + footer - 18, 20);
+	ss_put_le16(img2 + footer, 20 + 18);
+	CHECK(ss_ovmf_parse(img2, sizeof(img2), &o, &e) == SS_EINVAL);
+	CHECK_CONTAINS(e.msg, "SEV_ES_RESET_BLOCK entry");
+	CHECK_CONTAINS(e.msg, "needs 4");
+	/* A table longer than the image before it. */
+	ss_put_le16(img2 + footer, 0xFFFF);
+	CHECK(ss_ovmf_parse(img2, sizeof(img2), &o, &e) == SS_EINVAL);
+	CHECK_CONTAINS(e.msg, "starts before the beginning");
+	/* Too short to hold a footer at all, and empty. */
+	CHECK(ss_ovmf_parse(img, 49, &o, &e) == SS_EINVAL);
+	CHECK_CONTAINS(e.msg, "too short");
+	CHECK(ss_ovmf_parse(img, 0, &o, &e) == SS_EINVAL);
+	CHECK_CONTAINS(e.msg, "empty");
+}
+
+TEST(parser_rejects_malformed_metadata)
+{
+	uint8_t img[4096] = {0};
+	ss_ovmf o;
+	ss_error e = {0};
+	size_t footer = 4096 - 32 - 18;
+	uint8_t le[4];
+	/* Metadata at offset 0x100 from the start: "ASEV", size 16+12, version 1, one section. */
+	ss_put_le32(le, 4096 - 0x100);
+	size_t start = put_entry(img, footer, le, 4, 22, meta_guid);
+	ss_put_le16(img + footer, (uint16_t)(footer - start + 18));
+	memcpy(img + footer + 2, footer_guid, 16);
+	memcpy(img + 0x100, "ASEV", 4);
+	ss_put_le32(img + 0x104, 28);
+	ss_put_le32(img + 0x108, 1);
+	ss_put_le32(img + 0x10C, 1);
+	ss_put_le32(img + 0x110, 0x800000);
+	ss_put_le32(img + 0x114, 0x1000);
+	ss_put_le32(img + 0x118, 1);
+	REQUIRE(ss_ovmf_parse(img, sizeof(img), &o, &e) == 0);
+	CHECK(o.n_sections == 1 && o.sections[0].gpa == 0x800000 &&
+	      o.sections[0].file_offset == 0x110);
+	CHECK(ss_ovmf_check_sections(&o, &e) == 0);
+	ss_ovmf_free(&o);
+	/* Offset outside the image. */
+	ss_put_le32(img + footer - 22, 5000);
+	CHECK(ss_ovmf_parse(img, sizeof(img), &o, &e) == SS_EINVAL);
+	CHECK_CONTAINS(e.msg, "metadata offset 0x1388");
+	ss_put_le32(img + footer - 22, 4096 - 0x100);
+	/* Size past the end of the image. */
+	ss_put_le32(img + 0x104, 0x10000);
+	CHECK(ss_ovmf_parse(img, sizeof(img), &o, &e) == SS_EINVAL);
+	CHECK_CONTAINS(e.msg, "SEV metadata at offset 0x100: size 65536");
+	/* Too many descriptors for the size. */
+	ss_put_le32(img + 0x104, 28);
+	ss_put_le32(img + 0x10C, 2);
+	CHECK(ss_ovmf_parse(img, sizeof(img), &o, &e) == SS_EINVAL);
+	CHECK_CONTAINS(e.msg, "num_items 2");
+	ss_put_le32(img + 0x10C, 1);
+	/* Wrong version and signature. */
+	ss_put_le32(img + 0x108, 0);
+	CHECK(ss_ovmf_parse(img, sizeof(img), &o, &e) == SS_EINVAL);
+	CHECK_CONTAINS(e.msg, "version is 0");
+	ss_put_le32(img + 0x108, 1);
+	img[0x100] = 'B';
+	CHECK(ss_ovmf_parse(img, sizeof(img), &o, &e) == SS_EINVAL);
+	CHECK_CONTAINS(e.msg, "signature is 42 53 45 56");
+	img[0x100] = 'A';
+	/* Section checks an SNP launch applies: size not a page multiple. */
+	ss_put_le32(img + 0x114, 0x1800);
+	REQUIRE(ss_ovmf_parse(img, sizeof(img), &o, &e) == 0);
+	CHECK(ss_ovmf_check_sections(&o, &e) == SS_EINVAL);
+	CHECK_CONTAINS(e.msg, "size 0x1800 is not a multiple of 4 KiB");
+	ss_ovmf_free(&o);
+}
+
+/* An image with no table at all is measured by snp as firmware pages plus VMSAs
+ * (measurement.md §10.8)... but snp needs the reset block, so it must say so. */
+TEST(snp_without_table)
+{
+	uint8_t img[8192] = {1};
+	ss_measure_opts o;
+	ss_measure_opts_init(&o);
+	o.ovmf = img;
+	o.ovmf_len = sizeof(img);
+	o.vcpus = 1;
+	o.has_vcpu_sig = true;
+	uint8_t d[48];
+	size_t n;
+	ss_error e = {0};
+	CHECK(ss_measure(&o, d, &n, &e) == SS_EUNSUPPORTED);
+	CHECK_CONTAINS(e.msg, "SEV_ES_RESET_BLOCK_GUID");
+	o.mode = SS_MEASURE_SEV; /* sev hashes the bytes, table or not */
+	CHECK(ss_measure(&o, d, &n, &e) == 0 && n == 32);
+	uint8_t want[32];
+	ss_sha256(img, sizeof(img), want);
+	CHECK_MEM(d, want, 32);
+}
+
 TEST_MAIN(reference_vectors, reference_refusals, amdsev_fixture_metadata, vmsa_matches_real_dump,
-	  cpu_signatures, launch_measure_hmac_vector, sev_hashes_layout, mode_and_vmm_names)
+	  cpu_signatures, launch_measure_hmac_vector, sev_hashes_layout, mode_and_vmm_names,
+	  parser_rejects_malformed_tables, parser_rejects_malformed_metadata, snp_without_table)
