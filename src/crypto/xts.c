@@ -84,11 +84,12 @@ static int run(ss_xts *x, int enc, uint64_t unit, const uint8_t *in, uint8_t *ou
 			n = BATCH;
 		size_t bytes = n * SS_XTS_BLOCK;
 		/* T_i = E_K2(LE128(unit + i)); units never wrap 64 bits for addresses >> 4. */
-		memset(t, 0, bytes);
 		for (size_t i = 0; i < n; i++) {
-			uint64_t u = unit + i;
-			for (int b = 0; b < 8; b++)
-				t[i * SS_XTS_BLOCK + b] = (uint8_t)(u >> (8 * b));
+			uint64_t u = unit + i, hi = 0;
+			uint8_t *b = t + i * SS_XTS_BLOCK;
+			for (int k = 0; k < 8; k++)
+				b[k] = (uint8_t)(u >> (8 * k));
+			memcpy(b + 8, &hi, 8);
 		}
 		int outl = 0;
 		if (EVP_EncryptUpdate(x->k2_enc, t, &outl, t, (int)bytes) != 1 ||

@@ -215,7 +215,8 @@ int ss_mem_map(struct ss_mem *m, const struct ss_mem_access *a, uint64_t spa, ui
 	/* The table stays in the clear (rmp.c reads it as DRAM bytes): a keyed view of its pages is
 	 * served by ss_mem_read, not by a mapping. */
 	if (m->snp && tag != TAG_RAW && spa >= m->rmp_base && spa <= m->rmp_end)
-		return ss_fail(err, SS_EINVAL, "cannot map the RMP table under a key: use ss_mem_read");
+		return ss_fail(err, SS_EINVAL,
+			       "cannot map the RMP table under a key: use ss_mem_read");
 	rc = ss__mem_retag(m, pfn, tag);
 	if (rc)
 		return ss_fail(err, rc, "memory engine failure at 0x%llx", (unsigned long long)spa);

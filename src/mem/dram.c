@@ -5,6 +5,7 @@
 #include <softsev/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define MAX_DRAM (64ull << 30)
 
@@ -31,7 +32,10 @@ int ss_mem_create(const struct ss_mem_config *cfg, struct ss_mem **out, ss_error
 	m->size = cfg->dram_size;
 	m->npages = cfg->dram_size >> PAGE_SHIFT;
 	m->max_asid = cfg->max_asid;
-	m->dram = calloc(1, m->size);
+	/* Anonymous pages: zero, and only materialised when touched (a 1 GiB machine costs what
+	 * its guests use). */
+	void *d = mmap(NULL, m->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	m->dram = d == MAP_FAILED ? NULL : d;
 	m->tag = calloc(m->npages, sizeof(*m->tag));
 	m->gen = calloc(m->npages, sizeof(*m->gen));
 	m->slots = calloc(m->max_asid + 1u, sizeof(*m->slots));
@@ -67,9 +71,14 @@ void ss_mem_destroy(struct ss_mem *m)
 	if (m->slots)
 		for (unsigned i = 0; i <= m->max_asid; i++)
 			free_slot(&m->slots[i]);
+	/* Pages stored under a key view hold that key's plaintext: wipe them, and only them (the
+	 * rest is what DRAM holds anyway, and touching all of it would fault in every page). */
+	if (m->dram && m->tag)
+		for (uint64_t p = 0; p < m->npages; p++)
+			if (m->tag[p] != TAG_RAW)
+				memset(m->dram + (p << PAGE_SHIFT), 0, SS_MEM_PAGE);
 	if (m->dram)
-		memset(m->dram, 0, m->size); /* plaintext of every guest lives here */
-	free(m->dram);
+		munmap(m->dram, m->size);
 	free(m->tag);
 	free(m->gen);
 	free(m->slots);
