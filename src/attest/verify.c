@@ -5,6 +5,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <softsev/crypto_ecdsa_cached.h>
 #include <softsev/crypto_md.h>
 #include <stdlib.h>
@@ -21,6 +22,48 @@ struct ss_chain {
 	ss_ecdsa_verifier *verifier;
 	ss_md *sha384; /* reused per report: no per-report fetch or allocation */
 };
+
+/* AMD's certificates use RSASSA-PSS with SHA-384, MGF1-SHA-384 and a 48-byte salt (§8.1). */
+static bool pss_params_ok(const X509 *x)
+{
+	const X509_ALGOR *alg = NULL;
+	const ASN1_OBJECT *obj;
+	const void *pval;
+	int ptype;
+	X509_get0_signature(NULL, &alg, x);
+	if (!alg)
+		return false;
+	X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+	if (ptype != V_ASN1_SEQUENCE || !pval)
+		return false;
+	const unsigned char *p = ASN1_STRING_get0_data(pval);
+	RSA_PSS_PARAMS *pss = d2i_RSA_PSS_PARAMS(NULL, &p, ASN1_STRING_length(pval));
+	if (!pss)
+		return false;
+	/* maskGenAlgorithm = { id-mgf1, AlgorithmIdentifier of the MGF1 hash } (RFC 4055). */
+	int mgf_nid = NID_undef;
+	X509_ALGOR *mgf_hash = NULL;
+	if (pss->maskGenAlgorithm) {
+		const ASN1_OBJECT *mobj;
+		const void *mval;
+		int mtype;
+		X509_ALGOR_get0(&mobj, &mtype, &mval, pss->maskGenAlgorithm);
+		if (OBJ_obj2nid(mobj) == NID_mgf1 && mtype == V_ASN1_SEQUENCE && mval) {
+			const unsigned char *q = ASN1_STRING_get0_data(mval);
+			mgf_hash = d2i_X509_ALGOR(NULL, &q, ASN1_STRING_length(mval));
+			if (mgf_hash) {
+				const ASN1_OBJECT *hobj;
+				X509_ALGOR_get0(&hobj, NULL, NULL, mgf_hash);
+				mgf_nid = OBJ_obj2nid(hobj);
+			}
+		}
+	}
+	bool ok =
+	    pss->saltLength && ASN1_INTEGER_get(pss->saltLength) == 48 && mgf_nid == NID_sha384;
+	X509_ALGOR_free(mgf_hash);
+	RSA_PSS_PARAMS_free(pss);
+	return ok;
+}
 
 /* One certificate: issued by `issuer` (name and signature), RSA-PSS with SHA-384, inside its
  * validity period at `at`. */
@@ -41,6 +84,11 @@ static int check_cert(const ss_cert *c, const char *role, const ss_cert *issuer,
 		    err, SS_EBADSIG,
 		    "%s '%s' is not signed with RSASSA-PSS SHA-384 (attestation.md §8.1)", role,
 		    c->cn);
+	if (!pss_params_ok(c->x))
+		return ss_fail(err, SS_EBADSIG,
+			       "%s '%s': RSASSA-PSS parameters are not MGF1-SHA-384 with a 48-byte "
+			       "salt (attestation.md §8.1)",
+			       role, c->cn);
 	EVP_PKEY *pub = X509_get0_pubkey(issuer->x);
 	if (!pub || X509_verify(c->x, pub) != 1) {
 		ss_crypto_last_error();

@@ -323,8 +323,9 @@ TEST(cert_table_parsing)
 	free(d);
 }
 
-/* ---- a synthetic chain: RSA-PSS SHA-384 CA certificates and a P-384 leaf, like AMD's ----------
- */
+/* ---- a synthetic chain: RSA-PSS SHA-384 CA certificates and a P-384 leaf, like AMD's ---- */
+
+static int pss_salt = 48; /* AMD's; a test changes it to check the parameters are enforced */
 
 static EVP_PKEY *rsa_key(void)
 {
@@ -385,7 +386,7 @@ static X509 *make_cert(const char *cn, const char *issuer_cn, long serial, EVP_P
 	EVP_PKEY_CTX *pctx = NULL;
 	EVP_DigestSignInit(md, &pctx, EVP_sha384(), NULL, signer);
 	EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
-	EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48);
+	EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, pss_salt);
 	EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha384());
 	int ok = X509_sign_ctx(x, md) > 0;
 	EVP_MD_CTX_free(md);
@@ -496,6 +497,21 @@ TEST(synthetic_chain_revoked_ask_and_signed_report)
 	CHECK_CONTAINS(err.msg, "is not the built-in AMD root 'ARK-Milan'");
 	in.ark = NULL;
 	in.anchor = c_ark;
+
+	/* An ASK signed with PSS salt 32 instead of 48 is refused even though it verifies. */
+	pss_salt = 32;
+	X509 *ask32 = make_cert("SEV-Milan", "ARK-Milan", 0x10001, ask_key, ark_key, NULL, 0);
+	pss_salt = 48;
+	ss_cert *c_ask32 = ask32 ? wrap_x509(ask32) : NULL;
+	REQUIRE(c_ask32);
+	in.ask = c_ask32;
+	CHECK(ss_chain_verify(&in, &ch, &err) == SS_EBADSIG);
+	CHECK_CONTAINS(err.msg,
+		       "ASK 'SEV-Milan': RSASSA-PSS parameters are not MGF1-SHA-384 with a "
+		       "48-byte salt");
+	in.ask = c_ask;
+	ss_cert_free(c_ask32);
+	X509_free(ask32);
 
 	/* A report signed by the VCEK: verifies, then fails on a flipped bit and on policy. */
 	REQUIRE(ss_chain_verify(&in, &ch, &err) == 0);
