@@ -1,7 +1,7 @@
 /* Fuzzes the legacy SEV certificate parsers: what `softsev report sev-chain` reads from files and
  * what a software PSP takes from a platform owner (PEK_CERT_IMPORT's OCA and signed PEK) or a
  * guest owner (LAUNCH_START's GODH): the SEV certificate (firmware-abi.md §3.1), AMD's ARK/ASK
- * certificate (§3.2) and the chain buffers (§3.3).
+ * certificate (§3.2), the chain buffers (§3.3) and files of several certificates.
  *
  * Input: any bytes. They are offered as they are to every parser; the first 0x824 bytes
  * (zero-padded) are also parsed as one SEV certificate so short inputs reach its checks. Whatever
@@ -81,6 +81,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    memcmp(out, data, len))
 			abort();
 		(void)ss_sev_verify_amd_chain(&c, &c, &amd.ask, &amd.ark, &err);
+	}
+	/* Files of several certificates, as `report sev-chain` reads them. */
+	static ss_sev_any_cert items[8];
+	size_t n = 0;
+	if (ss_sev_certs_split(data, size, items, 8, &n, &err) == 0) {
+		size_t end = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (items[i].offset != end)
+				abort(); /* back to back, nothing skipped */
+			end += items[i].size;
+		}
+		if (end != size)
+			abort();
 	}
 	return 0;
 }

@@ -82,8 +82,9 @@ int ss_sev_cert_parse(const void *buf, size_t len, ss_sev_cert *out, ss_error *e
  * VERSION 1; reserved bytes zero; PUBKEY_USAGE one of OCA/PEK/PDH/CEK; PUBKEY_ALGO known, ECDH
  * for a PDH and ECDSA or RSA otherwise; EC keys on a known curve with the padding above the
  * coordinate size zero; RSA keys of 2048 or 4096 bits with nothing above that size; each slot
- * either empty (usage INVALID, algo 0, all-zero signature) or a signer usage (ASK, OCA, PEK, CEK)
- * with an ECDSA or RSA algorithm and, for ECDSA, zero padding. Signatures are not checked here. */
+ * either empty (usage INVALID, algo 0, all-zero signature) or a signer usage (ARK, ASK, OCA, PEK,
+ * CEK) with an ECDSA or RSA algorithm and, for ECDSA, zero padding. Signatures are not checked
+ * here. */
 int ss_sev_cert_check(const ss_sev_cert *cert, ss_error *err);
 
 /* Writes the wire form (SS_SEV_CERT_SIZE bytes). */
@@ -181,6 +182,27 @@ void ss_sev_chain_serialize(const ss_sev_chain *chain, uint8_t out[SS_SEV_CHAIN_
 int ss_amd_chain_parse(const void *buf, size_t len, ss_amd_chain *out, ss_error *err);
 int ss_amd_chain_serialize(const ss_amd_chain *chain, uint8_t *out, size_t cap, size_t *len,
 			   ss_error *err);
+
+/* ---- files of concatenated certificates ---- */
+
+/* One certificate found in a file: SEV format (sev) or AMD format (amd). */
+typedef struct ss_sev_any_cert {
+	bool is_amd;
+	size_t offset, size; /* where it sits in the buffer */
+	ss_sev_cert sev;
+	ss_amd_cert amd;
+} ss_sev_any_cert;
+
+/* Splits buf into the certificates it holds back to back, as the files sev-tool and sevctl write
+ * do (a single cert, PDH_CERT_EXPORT's cert_chain, AMD's ask_ark file, sevctl's export): at each
+ * position a SEV certificate if VERSION is 1 and the u32 at +8 is a platform usage (OCA, PEK,
+ * PDH, CEK), else an AMD certificate sized by its header. Fills out[0..*n). Fails with SS_EINVAL
+ * for an empty buffer, more than max certificates, or a certificate that does not parse (the
+ * message names its index and offset in the buffer). */
+int ss_sev_certs_split(const void *buf, size_t len, ss_sev_any_cert *out, size_t max, size_t *n,
+		       ss_error *err);
+/* The usage of either kind ("PEK", "ARK", ...). */
+uint32_t ss_sev_any_cert_usage(const ss_sev_any_cert *c);
 
 /* ---- whole chains ---- */
 

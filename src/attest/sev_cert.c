@@ -847,6 +847,55 @@ int ss_amd_chain_serialize(const ss_amd_chain *chain, uint8_t *out, size_t cap, 
 	return 0;
 }
 
+/* ---- files of concatenated certificates ---- */
+
+uint32_t ss_sev_any_cert_usage(const ss_sev_any_cert *c)
+{
+	return c->is_amd ? c->amd.hdr.key_usage : c->sev.pubkey_usage;
+}
+
+static bool is_platform_usage(uint32_t u)
+{
+	return u >= SS_SEV_USAGE_OCA && u <= SS_SEV_USAGE_CEK;
+}
+
+int ss_sev_certs_split(const void *buf, size_t len, ss_sev_any_cert *out, size_t max, size_t *n,
+		       ss_error *err)
+{
+	const uint8_t *data = buf;
+	size_t off = 0, count = 0;
+	*n = 0;
+	if (len == 0)
+		return ss_fail(err, SS_EINVAL, "no certificate: empty input");
+	while (off < len) {
+		if (count == max)
+			return ss_fail(err, SS_EINVAL,
+				       "more than %zu certificates (offset 0x%zx and on)", max,
+				       off);
+		ss_sev_any_cert *it = &out[count];
+		const uint8_t *p = data + off;
+		size_t left = len - off;
+		int rc;
+		memset(it, 0, sizeof(*it));
+		it->offset = off;
+		if (left >= 12 && ss_le32(p) == SS_SEV_CERT_VERSION &&
+		    is_platform_usage(ss_le32(p + 8))) {
+			size_t take = left < SS_SEV_CERT_SIZE ? left : SS_SEV_CERT_SIZE;
+			rc = ss_sev_cert_parse(p, take, &it->sev, err);
+			it->size = SS_SEV_CERT_SIZE;
+		} else {
+			it->is_amd = true;
+			rc = ss_amd_cert_parse(p, left, &it->amd, &it->size, err);
+		}
+		if (rc)
+			return wrapf(rc, err, "certificate %zu (offset 0x%zx)", count + 1, off);
+		off += it->size;
+		count++;
+	}
+	*n = count;
+	return 0;
+}
+
 /* ---- whole chains ---- */
 
 static int role_is(const ss_sev_cert *c, uint32_t want, ss_error *err)

@@ -52,26 +52,12 @@ static void usage(FILE *out)
 
 /* ---- files holding one or more certificates ---- */
 
-struct item {
-	bool amd; /* AMD CA format, else SEV format */
-	size_t offset, size;
-	ss_sev_cert sev;
-	ss_amd_cert ca;
-};
-
 struct bundle {
 	const char *path;
 	size_t n;
-	struct item items[MAX_CERTS];
+	ss_sev_any_cert items[MAX_CERTS];
 };
 
-static bool is_sev_usage(uint32_t u)
-{
-	return u >= SS_SEV_USAGE_OCA && u <= SS_SEV_USAGE_CEK;
-}
-
-/* Splits a file into certificates: at each position a SEV certificate (VERSION 1 and a platform
- * usage at +8) or else an AMD certificate, whose header gives its size. */
 static int load_bundle(const char *path, struct bundle *b, ss_error *err)
 {
 	uint8_t *data;
@@ -80,44 +66,16 @@ static int load_bundle(const char *path, struct bundle *b, ss_error *err)
 	if (rc)
 		return rc;
 	b->path = path;
-	b->n = 0;
-	size_t off = 0;
-	if (len == 0)
-		rc = ss_fail(err, SS_EINVAL, "%s: empty file", path);
-	while (!rc && off < len) {
-		if (b->n == MAX_CERTS) {
-			rc = ss_fail(err, SS_EINVAL, "%s: more than %d certificates", path,
-				     MAX_CERTS);
-			break;
-		}
-		struct item *it = &b->items[b->n];
-		const uint8_t *p = data + off;
-		size_t left = len - off;
-		memset(it, 0, sizeof(*it));
-		it->offset = off;
-		if (left >= 12 && ss_le32(p) == 1 && is_sev_usage(ss_le32(p + 8))) {
-			size_t take = left < SS_SEV_CERT_SIZE ? left : SS_SEV_CERT_SIZE;
-			rc = ss_sev_cert_parse(p, take, &it->sev, err);
-			it->size = SS_SEV_CERT_SIZE;
-		} else {
-			it->amd = true;
-			rc = ss_amd_cert_parse(p, left, &it->ca, &it->size, err);
-		}
-		if (rc) {
-			ss_wrap(err, "%s: certificate %zu (file offset 0x%zx)", path, b->n + 1,
-				off);
-			break;
-		}
-		off += it->size;
-		b->n++;
-	}
+	rc = ss_sev_certs_split(data, len, b->items, MAX_CERTS, &b->n, err);
 	free(data);
+	if (rc)
+		ss_wrap(err, "%s", path);
 	return rc;
 }
 
-static const char *item_role(const struct item *it)
+static const char *item_role(const ss_sev_any_cert *it)
 {
-	const char *n = ss_sev_usage_name(it->amd ? it->ca.hdr.key_usage : it->sev.pubkey_usage);
+	const char *n = ss_sev_usage_name(ss_sev_any_cert_usage(it));
 	return n ? n : "?";
 }
 
@@ -127,10 +85,9 @@ static bool roles_are(const struct bundle *b, size_t first, const uint32_t *role
 	if (b->n - first < n)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		const struct item *it = &b->items[first + i];
+		const ss_sev_any_cert *it = &b->items[first + i];
 		bool amd_role = roles[i] == SS_SEV_USAGE_ARK || roles[i] == SS_SEV_USAGE_ASK;
-		if (it->amd != amd_role ||
-		    (it->amd ? it->ca.hdr.key_usage : it->sev.pubkey_usage) != roles[i])
+		if (it->is_amd != amd_role || ss_sev_any_cert_usage(it) != roles[i])
 			return false;
 	}
 	return true;
@@ -387,14 +344,14 @@ static int cmd_show(int argc, char **argv)
 	}
 	for (size_t f = 0; f < nfiles; f++)
 		for (size_t i = 0; i < b[f].n; i++) {
-			const struct item *it = &b[f].items[i];
+			const ss_sev_any_cert *it = &b[f].items[i];
 			if (fmt == SS_OUT_JSON) {
 				ss_json_begin_object(&j);
 				ss_json_kv_string(&j, "file", b[f].path);
 				ss_json_kv_u64(&j, "offset", it->offset);
 				ss_json_kv_u64(&j, "size", it->size);
-				if (it->amd)
-					show_amd(&j, &it->ca);
+				if (it->is_amd)
+					show_amd(&j, &it->amd);
 				else
 					show_sev_json(&j, &it->sev);
 				ss_json_end_object(&j);
@@ -402,8 +359,8 @@ static int cmd_show(int argc, char **argv)
 			}
 			printf("%s%s (offset 0x%zx): %s\n", f || i ? "\n" : "", b[f].path,
 			       it->offset, item_role(it));
-			if (it->amd)
-				show_amd(NULL, &it->ca);
+			if (it->is_amd)
+				show_amd(NULL, &it->amd);
 			else
 				show_sev_text(&it->sev);
 		}
@@ -498,8 +455,8 @@ static int assemble(struct bundle *pdh_b, struct bundle *chain_b, struct bundle 
 			in->pdh = &chain_b->items[0].sev;
 			first = 1;
 			if (chain_b->n == 6) {
-				in->ask = &chain_b->items[4].ca;
-				in->ark = &chain_b->items[5].ca;
+				in->ask = &chain_b->items[4].amd;
+				in->ark = &chain_b->items[5].amd;
 			}
 		} else {
 			describe_roles(chain_b, roles, sizeof(roles));
@@ -527,8 +484,8 @@ static int assemble(struct bundle *pdh_b, struct bundle *chain_b, struct bundle 
 			return ss_fail(err, SS_EINVAL, "%s: holds %s, expected ASK then ARK",
 				       askark_b->path, roles);
 		}
-		in->ask = &askark_b->items[0].ca;
-		in->ark = &askark_b->items[1].ca;
+		in->ask = &askark_b->items[0].amd;
+		in->ark = &askark_b->items[1].amd;
 	}
 	if (ask_b) {
 		if (ask_b->n != 1 || !roles_are(ask_b, 0, r_ask, 1)) {
@@ -536,7 +493,7 @@ static int assemble(struct bundle *pdh_b, struct bundle *chain_b, struct bundle 
 			return ss_fail(err, SS_EINVAL, "%s: holds %s, expected one ASK certificate",
 				       ask_b->path, roles);
 		}
-		in->ask = &ask_b->items[0].ca;
+		in->ask = &ask_b->items[0].amd;
 	}
 	if (ark_b) {
 		if (ark_b->n != 1 || !roles_are(ark_b, 0, r_ark, 1)) {
@@ -544,7 +501,7 @@ static int assemble(struct bundle *pdh_b, struct bundle *chain_b, struct bundle 
 			return ss_fail(err, SS_EINVAL, "%s: holds %s, expected one ARK certificate",
 				       ark_b->path, roles);
 		}
-		in->ark = &ark_b->items[0].ca;
+		in->ark = &ark_b->items[0].amd;
 	}
 	return 0;
 }

@@ -635,6 +635,66 @@ TEST(names_come_from_the_tables)
 	CHECK(ss_sev_algo_is_ecdh(0x103) && !ss_sev_algo_is_ecdsa(0x103));
 }
 
+TEST(split_files_of_certificates)
+{
+	/* sevctl's export --full: PDH, PEK, OCA, CEK, ASK, ARK back to back. */
+	struct wire w;
+	REQUIRE(load_wire("milan", &w));
+	static uint8_t buf[4 * SS_SEV_CERT_SIZE + 2 * SS_AMD_CERT_MAX_SIZE];
+	memcpy(buf, w.pdh, SS_SEV_CERT_SIZE);
+	memcpy(buf + SS_SEV_CERT_SIZE, w.chain, SS_SEV_CHAIN_SIZE);
+	memcpy(buf + 4 * SS_SEV_CERT_SIZE, w.amd, w.amd_len);
+	size_t len = 4 * SS_SEV_CERT_SIZE + w.amd_len, n = 0;
+	static ss_sev_any_cert items[8];
+	ss_error err = {0};
+	REQUIRE(ss_sev_certs_split(buf, len, items, 8, &n, &err) == 0);
+	REQUIRE(n == 6);
+	static const uint32_t want[] = {SS_SEV_USAGE_PDH, SS_SEV_USAGE_PEK, SS_SEV_USAGE_OCA,
+					SS_SEV_USAGE_CEK, SS_SEV_USAGE_ASK, SS_SEV_USAGE_ARK};
+	for (size_t i = 0; i < 6; i++) {
+		CHECK(ss_sev_any_cert_usage(&items[i]) == want[i]);
+		CHECK(items[i].is_amd == (i >= 4));
+	}
+	CHECK(items[5].offset == 4 * SS_SEV_CERT_SIZE + 1600 && items[5].size == 1600);
+	CHECK(ss_sev_verify_chain(&items[0].sev,
+				  &(ss_sev_chain){items[1].sev, items[2].sev, items[3].sev},
+				  &(ss_amd_chain){items[4].amd, items[5].amd}, &err) == 0);
+	/* Too many, empty, and a broken third certificate named with its offset. */
+	CHECK(ss_sev_certs_split(buf, len, items, 5, &n, &err) == SS_EINVAL);
+	CHECK_CONTAINS(err.msg, "more than 5 certificates (offset 0x26d0");
+	CHECK(ss_sev_certs_split(buf, 0, items, 8, &n, &err) == SS_EINVAL);
+	buf[2 * SS_SEV_CERT_SIZE + 0x10] = 9; /* OCA's curve */
+	CHECK(ss_sev_certs_split(buf, len, items, 8, &n, &err) == SS_EINVAL);
+	CHECK_CONTAINS(err.msg, "certificate 3 (offset 0x1048): PUBKEY.CURVE (offset 0x010) is 9");
+	CHECK(ss_sev_certs_split(buf, 3 * SS_SEV_CERT_SIZE - 7, items, 8, &n, &err) == SS_EINVAL);
+}
+
+TEST(guest_owner_godh_parses)
+{
+	/* The guest owner's GODH: usage PDH, ECDH_SHA256, sig1 (PEK, ECDSA_SHA256) by the owner's
+	 * key (firmware-abi.md §3.1; the firmware does not check that signature). */
+	ss_eckey *godh, *owner;
+	ss_error err = {0};
+	REQUIRE(ss_eckey_generate_p384(&godh, &err) == 0);
+	REQUIRE(ss_eckey_generate_p384(&owner, &err) == 0);
+	ss_sev_cert c, out;
+	ss_sev_cert_init(&c, SS_SEV_USAGE_PDH, SS_SEV_ALGO_ECDH_SHA256, 0, 0);
+	CHECK(ss_sev_cert_set_ec_pubkey(&c, godh, &err) == 0);
+	CHECK(ss_sev_cert_parse(&c, sizeof(c), &out, &err) == 0);
+	CHECK(ss_sev_cert_sign_ec(&c, 0, SS_SEV_USAGE_PEK, SS_SEV_ALGO_ECDSA_SHA256, owner, &err) ==
+	      0);
+	CHECK(ss_sev_cert_parse(&c, sizeof(c), &out, &err) == 0);
+	/* An ECDH key cannot sign, and signing needs an ECDSA algorithm. */
+	CHECK(ss_sev_cert_verify(&out, &out, NULL, &err) == SS_EBADSIG);
+	CHECK_CONTAINS(err.msg, "ECDH key, which cannot sign");
+	CHECK(ss_sev_cert_sign_ec(&c, 0, SS_SEV_USAGE_PEK, SS_SEV_ALGO_ECDH_SHA256, owner, &err) ==
+	      SS_EINVAL);
+	CHECK(ss_sev_cert_sign_ec(&c, 2, SS_SEV_USAGE_PEK, SS_SEV_ALGO_ECDSA_SHA256, owner, &err) ==
+	      SS_EINVAL);
+	ss_eckey_free(godh);
+	ss_eckey_free(owner);
+}
+
 static void cleanup(void)
 {
 	EVP_PKEY_free(shared_ark);
@@ -651,4 +711,5 @@ TEST_MAIN(real_chains_verify_every_link, genoa_turin_amd_roots_verify,
 	  fresh_chain_verifies_and_round_trips, fresh_chain_with_swapped_keys_fails,
 	  rsa_oca_signs_and_verifies, malformed_sev_certs_name_the_field,
 	  malformed_amd_certs_and_chains_name_the_field, naples_truncated_ark_quirk,
-	  names_come_from_the_tables, zz_cleanup)
+	  names_come_from_the_tables, split_files_of_certificates, guest_owner_godh_parses,
+	  zz_cleanup)

@@ -88,7 +88,7 @@ expect "Naples PDH with Rome chain -> exit 3 naming PDH" 3 "PDH: signature by PE
 # ---- malformed input: exit 1 naming the field and offset ----
 cp rome.chain t.chain && flip t.chain $((2 * 0x824 + 0x418))
 expect "CEK SIG1_ALGO broken -> exit 1 naming field and offsets" 1 \
-	"certificate 3 (file offset 0x1048): SIG1_ALGO (offset 0x418) is 0x100" \
+	"certificate 3 (offset 0x1048): SIG1_ALGO (offset 0x418) is 0x100" \
 	sc verify --pdh "$vec/platform/rome/pdh.cert" --cert-chain t.chain --ask-ark rome.askark
 head -c 3000 rome.chain >t.chain
 expect "truncated cert chain -> exit 1" 1 "2084 (0x824) bytes, this is 916" \
@@ -109,7 +109,7 @@ expect "ARK given as --ask -> exit 1" 1 "expected one ASK certificate" \
 	sc verify --pdh "$vec/platform/rome/pdh.cert" --cert-chain rome.chain \
 	--ask "$vec/ca/rome/ark.cert" --ark "$vec/ca/rome/ark.cert"
 : >empty
-expect "empty file -> exit 1" 1 "empty file" sc show empty
+expect "empty file -> exit 1" 1 "empty: no certificate: empty input" sc show empty
 
 # ---- missing pieces and misuse ----
 expect "no AMD chain -> exit 4" 4 "no AMD chain (ASK, ARK)" \
