@@ -150,9 +150,44 @@ if command -v openssl >/dev/null; then
 	else
 		not_ok "openssl verifies PEK's OCA signature (SHA-256 of bytes 0..0x413) from show's output"
 	fi
+
+	# RSA-PSS: Rome's ASK by its ARK (SHA-384, salt 48) and Naples' CEK by its ASK (SHA-256,
+	# salt 32), keys and signatures taken from show -o json (big-endian there).
+	rsa_pub() { # json out.der: the first modulus/exponent in json as a SubjectPublicKeyInfo
+		printf 'asn1=SEQUENCE:spki\n[spki]\nalg=SEQUENCE:alg\nkey=BITWRAP,SEQUENCE:rsa\n[alg]\nid=OID:rsaEncryption\nnull=NULL\n[rsa]\nn=INTEGER:0x%s\ne=INTEGER:0x%s\n' \
+			"$(jget "$1" modulus 1)" "$(jget "$1" exponent 1)" >rsa.conf
+		openssl asn1parse -genconf rsa.conf -out "$2" -noout >/dev/null 2>&1
+	}
+	pss_ok() { # what pub.der sig_hex body hash salt
+		echo -n "$3" | perl -ne 'print pack("H*", $_)' >sig.bin
+		if openssl dgst "-$5" -sigopt rsa_padding_mode:pss -sigopt "rsa_pss_saltlen:$6" \
+			-keyform DER -verify "$2" -signature sig.bin "$4" 2>&1 | grep -q 'Verified OK'; then
+			ok "openssl verifies $1 from show's output"
+		else
+			not_ok "openssl verifies $1 from show's output"
+		fi
+	}
+	sc show -o json "$vec/ca/rome/ark.cert" >ark.json
+	sc show -o json "$vec/ca/rome/ask.cert" >ask.json
+	rsa_pub ark.json ark.der
+	head -c $((0x40 + 1024)) "$vec/ca/rome/ask.cert" >askbody.bin
+	pss_ok "Rome ASK by ARK (RSA-PSS SHA-384)" ark.der "$(jget ask.json signature 1)" askbody.bin sha384 48
+	sc show -o json "$vec/ca/naples/ask.cert" >nask.json
+	sc show -o json "$vec/platform/naples/cek.cert" >ncek.json
+	rsa_pub nask.json nask.der
+	pss_ok "Naples CEK by ASK (RSA-PSS SHA-256)" nask.der "$(jget ncek.json signature 1)" \
+		<(head -c $((0x414)) "$vec/platform/naples/cek.cert") sha256 32
 else
 	not_ok "openssl command line missing (scripts/setup installs it)"
 fi
+
+# ---- json: show of an AMD certificate, verify's failed link ----
+expect "show -o json of an ARK names its AMD root" 0 '"amd_root": "Turin"' sc show -o json "$vec/ca/turin/ark.cert"
+cp rome.chain t.chain && flip t.chain $((0x41c + 5))
+expect "verify -o json on a bad chain: exit 3" 3 '"verified": false' \
+	sc verify --pdh "$vec/platform/rome/pdh.cert" --cert-chain t.chain --ask-ark rome.askark -o json
+grep -q '"ok": false' out.txt && grep -q 'PEK: signature by OCA' err.txt &&
+	ok "json marks the failed link, stderr names it" || not_ok "json marks the failed link, stderr names it"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
