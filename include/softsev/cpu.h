@@ -1,0 +1,226 @@
+/* softsev — the emulated x86-64 CPU (issue 6).
+ *
+ * Contract. The CPU core reaches memory ONLY through the ss_cpu_mem_ops table below (STYLE.md
+ * item 2): every guest access, after the CPU's own linear -> physical translation, becomes one call
+ * with a physical address, a length, an access kind and the encryption context, and the callee
+ * answers with one of a fixed set of codes. The memory model (src/mem: DRAM, encryption engine,
+ * RMP) implements the table for real machines; ss_cpu_flatram_ops is a plain RAM implementation for
+ * tests. Devices (port I/O, VMGEXIT, PVALIDATE...) leave ss_cpu_run with an exit reason; the caller
+ * handles them and resumes.
+ *
+ * Registers live in a public ss_cpu_regs, read and written between runs with ss_cpu_regs(). The
+ * interpreter keeps the arithmetic flags lazily while it runs and folds them back into
+ * regs->rflags before ss_cpu_run returns.
+ */
+#ifndef SOFTSEV_CPU_H
+#define SOFTSEV_CPU_H
+
+#include <softsev/error.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- memory ops table ------------------------------------------------------------------------ */
+
+/* What an access is for; the memory model may treat each differently (e.g. RMP checks). */
+enum ss_cpu_access_kind {
+	SS_CPU_ACC_READ = 0,  /* data read */
+	SS_CPU_ACC_WRITE = 1, /* data write */
+	SS_CPU_ACC_FETCH = 2, /* instruction fetch (always private under SEV, DESIGN.md) */
+	SS_CPU_ACC_PTW = 3,   /* guest page-table walk read or A/D update (always private) */
+	SS_CPU_ACC_NPTW = 4,  /* nested page-table walk (host memory, no guest key) */
+};
+
+/* The fixed set of answers of the ops table. */
+#define SS_CPU_MEM_RC_LIST(X)                                                                      \
+	X(SS_CPU_MEM_OK, 0, "access done")                                                         \
+	X(SS_CPU_MEM_UNMAPPED, 1, "no memory or device at this physical address")                  \
+	X(SS_CPU_MEM_NPF, 2, "memory model refuses (RMP/VMPL): #NPF with info->npf_error bits")    \
+	X(SS_CPU_MEM_HOST_PF, 3, "memory model refuses a host access: #PF with the RMP bit")
+
+enum ss_cpu_mem_rc {
+#define SS_CPU_MEM_RC_ENUM(n, v, h) n = v,
+	SS_CPU_MEM_RC_LIST(SS_CPU_MEM_RC_ENUM)
+#undef SS_CPU_MEM_RC_ENUM
+};
+
+/* One physical access as the CPU sees it. */
+typedef struct ss_cpu_access {
+	uint64_t pa;	    /* system-physical address (after nested paging, if any) */
+	uint64_t gpa;	    /* guest-physical address (== pa when not in a guest) */
+	uint32_t asid;	    /* 0 = host */
+	uint8_t kind;	    /* enum ss_cpu_access_kind */
+	uint8_t c_bit;	    /* 1 = private (encrypted with the ASID's key) */
+	uint8_t cpl;	    /* current privilege level */
+	uint8_t vmpl;	    /* SNP VMPL of the running context */
+	uint64_t npf_error; /* out: #NPF error-code bits when the answer is SS_CPU_MEM_NPF */
+} ss_cpu_access;
+
+typedef struct ss_cpu_mem_ops {
+	/* Copies len bytes (1..4096, never crossing a 4 KiB page) at acc->pa into buf. */
+	int (*read)(void *ctx, ss_cpu_access *acc, void *buf, size_t len);
+	/* Copies len bytes (1..4096, never crossing a 4 KiB page) from buf to acc->pa. */
+	int (*write)(void *ctx, ss_cpu_access *acc, const void *buf, size_t len);
+	/* Optional fast path: a host pointer to the whole 4 KiB page holding acc->pa that plain
+	 * loads and stores (of the given kind) may use directly, or NULL to always go through
+	 * read/write. The pointer must stay valid until ss_cpu_flush_tlb() is called. */
+	uint8_t *(*page)(void *ctx, ss_cpu_access *acc);
+} ss_cpu_mem_ops;
+
+/* Flat RAM for tests: size bytes at physical address 0, everything above is unmapped. */
+typedef struct ss_cpu_flatram {
+	uint8_t *ram;
+	uint64_t size;
+} ss_cpu_flatram;
+extern const ss_cpu_mem_ops ss_cpu_flatram_ops;
+
+/* ---- architectural state --------------------------------------------------------------------- */
+
+enum { SS_RAX, SS_RCX, SS_RDX, SS_RBX, SS_RSP, SS_RBP, SS_RSI, SS_RDI };
+enum { SS_SEG_ES, SS_SEG_CS, SS_SEG_SS, SS_SEG_DS, SS_SEG_FS, SS_SEG_GS, SS_SEG_COUNT };
+
+/* Segment with the VMCB attribute packing (cpu-svm-sev.md §1.6): type 3:0, S 4, DPL 6:5, P 7,
+ * AVL 8, L 9, D/B 10, G 11. */
+typedef struct ss_cpu_seg {
+	uint16_t sel;
+	uint16_t attr;
+	uint32_t limit;
+	uint64_t base;
+} ss_cpu_seg;
+
+typedef struct ss_cpu_dtr {
+	uint16_t limit;
+	uint64_t base;
+} ss_cpu_dtr;
+
+typedef struct ss_cpu_regs {
+	uint64_t gpr[16];
+	uint64_t rip;
+	uint64_t rflags;
+	ss_cpu_seg seg[SS_SEG_COUNT];
+	ss_cpu_seg ldtr, tr;
+	ss_cpu_dtr gdtr, idtr;
+	uint64_t cr0, cr2, cr3, cr4, cr8, efer, xcr0;
+	uint64_t dr[8];
+	uint8_t cpl;
+	uint8_t interrupt_shadow; /* 1 after STI / MOV SS until the next instruction completes */
+	/* MSRs the core implements (the rest exit to the caller, see SS_CPU_EXIT_MSR). */
+	uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+	uint64_t pat, tsc_offset, tsc_aux, apic_base, hwcr, syscfg, vm_cr, vm_hsave_pa;
+	uint64_t sev_status, ghcb_msr, spec_ctrl;
+} ss_cpu_regs;
+
+/* ---- running ----------------------------------------------------------------------------------
+ */
+
+typedef struct ss_cpu ss_cpu;
+
+/* Why ss_cpu_run returned. */
+#define SS_CPU_EXIT_LIST(X)                                                                        \
+	X(SS_CPU_EXIT_LIMIT, 0, "the instruction budget was used up")                              \
+	X(SS_CPU_EXIT_HLT, 1, "HLT with interrupts that cannot wake it (RIP after HLT)")           \
+	X(SS_CPU_EXIT_EXCEPTION, 2, "an exception was raised and exit_on_exception is set")        \
+	X(SS_CPU_EXIT_IO, 3, "IN/OUT/INS/OUTS: port, size, direction in exit.io")                  \
+	X(SS_CPU_EXIT_MSR, 4, "RDMSR/WRMSR of an MSR the core does not implement")                 \
+	X(SS_CPU_EXIT_HOOK, 5, "VMGEXIT/PVALIDATE/RMPADJUST/VMMCALL/...: insn in exit.hook")       \
+	X(SS_CPU_EXIT_SHUTDOWN, 6, "triple fault")                                                 \
+	X(SS_CPU_EXIT_MEM, 7, "the memory ops answered an error the CPU cannot turn into a fault") \
+	X(SS_CPU_EXIT_VMEXIT, 8, "guest mode left through #VMEXIT (exit code in the VMCB)")        \
+	X(SS_CPU_EXIT_UNSUPPORTED, 9, "a valid instruction the interpreter does not implement yet")
+
+enum ss_cpu_exit_reason {
+#define SS_CPU_EXIT_ENUM(n, v, h) n = v,
+	SS_CPU_EXIT_LIST(SS_CPU_EXIT_ENUM)
+#undef SS_CPU_EXIT_ENUM
+};
+
+/* Instructions whose semantics belong to someone else (memory model, hypervisor). RIP points at
+ * the instruction; the handler sets the results and calls ss_cpu_skip() to complete it. */
+enum ss_cpu_hook {
+	SS_CPU_HOOK_VMGEXIT = 1,
+	SS_CPU_HOOK_PVALIDATE,
+	SS_CPU_HOOK_RMPADJUST,
+	SS_CPU_HOOK_RMPUPDATE,
+	SS_CPU_HOOK_PSMASH,
+	SS_CPU_HOOK_VMMCALL,
+	SS_CPU_HOOK_VMRUN,
+	SS_CPU_HOOK_VMLOAD,
+	SS_CPU_HOOK_VMSAVE,
+	SS_CPU_HOOK_STGI,
+	SS_CPU_HOOK_CLGI,
+	SS_CPU_HOOK_INVLPGA,
+	SS_CPU_HOOK_SKINIT,
+};
+
+typedef struct ss_cpu_exit {
+	int reason;	/* enum ss_cpu_exit_reason */
+	uint8_t vector; /* EXCEPTION */
+	uint8_t has_error;
+	uint32_t error_code;
+	uint64_t cr2; /* EXCEPTION #PF: faulting linear address */
+	struct {
+		uint16_t port;
+		uint8_t size; /* 1, 2, 4 */
+		uint8_t in;   /* 1 = IN/INS, 0 = OUT/OUTS */
+		uint8_t string, rep;
+	} io;
+	uint32_t msr; /* MSR: index; */
+	uint8_t msr_write;
+	int hook;	  /* HOOK: enum ss_cpu_hook */
+	uint8_t insn_len; /* IO/MSR/HOOK: length of the instruction, for ss_cpu_skip */
+	uint64_t mem_pa;  /* MEM: physical address */
+} ss_cpu_exit;
+
+/* The CPUID model (cpuid.c): family 19h parts as seen by a guest or host. */
+enum ss_cpu_model { SS_CPU_MILAN = 0, SS_CPU_GENOA = 1 };
+
+typedef struct ss_cpu_config {
+	int model; /* enum ss_cpu_model */
+	/* CPUID 0x8000001F as configured (cpu-svm-sev.md §9.1); all zero = the part's defaults. */
+	uint32_t sev_leaf[4];
+	bool hypervisor_bit;	   /* CPUID 1 ECX[31]: running as a guest */
+	const ss_cpu_mem_ops *mem; /* required */
+	void *mem_ctx;
+	/* Exceptions leave ss_cpu_run instead of going through the IDT (user-mode test harness). */
+	bool exit_on_exception;
+	/* Test-harness mode: in long mode with CR0.PG=0 linear addresses map 1:1 to physical. The
+	 * architecture has no such mode; it lets user-mode code run without page tables. */
+	bool flat_long_mode;
+} ss_cpu_config;
+
+/* Creates a CPU in the x86 reset state (real mode, RIP 0xFFF0, CS base 0xFFFF0000). */
+int ss_cpu_new(const ss_cpu_config *cfg, ss_cpu **out, ss_error *err);
+void ss_cpu_free(ss_cpu *c);
+
+/* The register file. Valid between runs; changes take effect at the next ss_cpu_run. After
+ * writing CR0/CR3/CR4/EFER/segments call ss_cpu_flush_tlb(). */
+ss_cpu_regs *ss_cpu_regs_of(ss_cpu *c);
+
+/* Puts the CPU in 64-bit mode, CPL 0 (or 3 if user), flat segments, paging as in regs. */
+void ss_cpu_set_long_mode(ss_cpu *c, bool user);
+
+/* Runs up to max_insns instructions; fills *exit and returns 0, or a negative SS_E* code when the
+ * CPU cannot continue (e.g. an unsupported mode), naming why in err. */
+int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err);
+
+/* Completes an instruction that exited (IO/MSR/HOOK): RIP += exit->insn_len. */
+void ss_cpu_skip(ss_cpu *c, const ss_cpu_exit *exit);
+
+/* Instructions retired since creation. */
+uint64_t ss_cpu_icount(const ss_cpu *c);
+
+/* Drops every cached translation and decoded instruction. */
+void ss_cpu_flush_tlb(ss_cpu *c);
+
+/* Someone else (DMA, hypervisor, memory model) wrote [pa, pa+len): drop decoded code there. */
+void ss_cpu_invalidate_code(ss_cpu *c, uint64_t pa, uint64_t len);
+
+/* Decodes one instruction from bytes (64-bit mode) and prints it into buf as "mnemonic" plus
+ * length; returns the length (1..15) or a negative SS_E* code if it is not a valid instruction. */
+int ss_cpu_disasm(const uint8_t *bytes, size_t len, char *buf, size_t bufsize);
+
+/* Names for tracing and messages. */
+const char *ss_cpu_exit_name(int reason);
+
+#endif

@@ -1,0 +1,199 @@
+/* Stack and control transfer: PUSH/POP, PUSHF/POPF, ENTER/LEAVE, CALL/JMP/Jcc/LOOP/RET
+ * (64-bit mode: near branches use 64-bit operands; targets must be canonical or #GP(0)). */
+#include "cpu/core.h"
+#include "cpu/ops.h"
+
+static inline int canonical(uint64_t a)
+{
+	return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+}
+
+static inline void jump(ss_cpu *c, uint64_t target)
+{
+	if (!canonical(target))
+		RAISE_GP0(c);
+	c->r.rip = target;
+}
+
+static inline unsigned stack_bytes(const ss_insn *i)
+{
+	return i->osz == 1 ? 2 : 8;
+}
+
+void ss_op_push_r(ss_cpu *c, const ss_insn *i)
+{
+	push(c, stack_bytes(i), reg_get(c, i->reg, i->osz));
+}
+
+void ss_op_pop_r(ss_cpu *c, const ss_insn *i)
+{
+	uint64_t v = pop(c, stack_bytes(i));
+	reg_set(c, i->reg, i->osz, v);
+}
+
+void ss_op_push_imm(ss_cpu *c, const ss_insn *i)
+{
+	push(c, stack_bytes(i), i->imm);
+}
+
+void ss_op_push_rm(ss_cpu *c, const ss_insn *i)
+{
+	push(c, stack_bytes(i), rm_get(c, i, i->osz));
+}
+
+void ss_op_pop_rm(ss_cpu *c, const ss_insn *i)
+{
+	unsigned n = stack_bytes(i);
+	uint64_t old = c->r.gpr[SS_RSP];
+	uint64_t v = ss_mem_read(c, lin_of(c, SS_SEG_SS, old), n, SS_CPU_ACC_READ);
+	if (i->mod3) {
+		c->r.gpr[SS_RSP] = old + n;
+		reg_set(c, i->rm, i->osz, v);
+		return;
+	}
+	/* An RSP-based destination address uses the incremented RSP (APM "POP"). */
+	c->r.gpr[SS_RSP] = old + n;
+	uint64_t lin = mem_lin(c, i);
+	c->r.gpr[SS_RSP] = old;
+	ss_mem_write(c, lin, n, v);
+	c->r.gpr[SS_RSP] = old + n;
+}
+
+void ss_op_pushf(ss_cpu *c, const ss_insn *i)
+{
+	push(c, stack_bytes(i), ss_flags_get(c) & ~(uint64_t)(F_RF | F_VM));
+}
+
+void ss_op_popf(ss_cpu *c, const ss_insn *i)
+{
+	unsigned n = stack_bytes(i);
+	uint64_t v = pop(c, n), old = ss_flags_get(c);
+	uint64_t mask = F_ARITH | F_TF | F_DF | F_NT | F_AC | F_ID;
+	unsigned iopl = (unsigned)((old & F_IOPL) >> 12);
+	if (c->r.cpl == 0)
+		mask |= F_IOPL;
+	if (c->r.cpl <= iopl)
+		mask |= F_IF;
+	if (n == 2)
+		mask &= 0xffff;
+	ss_flags_set(c, (old & ~mask & ~(uint64_t)F_RF) | (v & mask));
+	c->brk = 1; /* IF/TF/AC may have changed */
+}
+
+void ss_op_push_seg(ss_cpu *c, const ss_insn *i)
+{
+	push(c, stack_bytes(i), c->r.seg[i->aux].sel);
+}
+
+void ss_op_pop_seg(ss_cpu *c, const ss_insn *i)
+{
+	uint64_t sp = c->r.gpr[SS_RSP];
+	uint64_t v = ss_mem_read(c, lin_of(c, SS_SEG_SS, sp), stack_bytes(i), SS_CPU_ACC_READ);
+	ss_load_seg(c, i->aux, (uint16_t)v);
+	c->r.gpr[SS_RSP] = sp + stack_bytes(i);
+}
+
+void ss_op_enter(ss_cpu *c, const ss_insn *i)
+{
+	unsigned n = stack_bytes(i), level = i->imm2 & 31;
+	uint64_t rbp = c->r.gpr[SS_RBP], sp0 = c->r.gpr[SS_RSP];
+	push(c, n, rbp);
+	uint64_t frame = c->r.gpr[SS_RSP];
+	if (level) {
+		for (unsigned k = 1; k < level; k++) {
+			rbp -= n;
+			push(c, n, ss_mem_read(c, lin_of(c, SS_SEG_SS, rbp), n, SS_CPU_ACC_READ));
+		}
+		push(c, n, frame);
+	}
+	uint64_t nsp = c->r.gpr[SS_RSP] - (i->imm & 0xffff);
+	/* The new stack top must be writable before anything is committed (APM "ENTER"). */
+	if (nsp != c->r.gpr[SS_RSP])
+		ss_mem_probe_write(c, lin_of(c, SS_SEG_SS, nsp), 1);
+	(void)sp0;
+	reg_set(c, SS_RBP, i->osz == 1 ? 1 : 3, frame);
+	c->r.gpr[SS_RSP] = nsp;
+}
+
+void ss_op_leave(ss_cpu *c, const ss_insn *i)
+{
+	uint64_t sp = c->r.gpr[SS_RBP];
+	unsigned n = stack_bytes(i);
+	uint64_t v = ss_mem_read(c, lin_of(c, SS_SEG_SS, sp), n, SS_CPU_ACC_READ);
+	c->r.gpr[SS_RSP] = sp + n;
+	reg_set(c, SS_RBP, i->osz == 1 ? 1 : 3, v);
+}
+
+void ss_op_call_rel(ss_cpu *c, const ss_insn *i)
+{
+	uint64_t t = c->r.rip + i->imm;
+	if (!canonical(t))
+		RAISE_GP0(c);
+	push(c, 8, c->r.rip);
+	c->r.rip = t;
+}
+
+void ss_op_call_rm(ss_cpu *c, const ss_insn *i)
+{
+	uint64_t t = rm_get(c, i, 3);
+	if (!canonical(t))
+		RAISE_GP0(c);
+	push(c, 8, c->r.rip);
+	c->r.rip = t;
+}
+
+void ss_op_jmp_rel(ss_cpu *c, const ss_insn *i)
+{
+	jump(c, c->r.rip + i->imm);
+}
+
+void ss_op_jmp_rm(ss_cpu *c, const ss_insn *i)
+{
+	jump(c, rm_get(c, i, 3));
+}
+
+void ss_op_jcc(ss_cpu *c, const ss_insn *i)
+{
+	if (ss_cond(c, i->aux))
+		jump(c, c->r.rip + i->imm);
+}
+
+/* aux: 0 LOOPNE, 1 LOOPE, 2 LOOP, 3 JRCXZ; the count is ECX with a 0x67 prefix. */
+void ss_op_loop(ss_cpu *c, const ss_insn *i)
+{
+	uint64_t m = i->asz == 2 ? 0xffffffffu : ~0ull;
+	uint64_t cnt = c->r.gpr[SS_RCX] & m;
+	int take;
+	if (i->aux == 3) {
+		take = cnt == 0;
+	} else {
+		cnt = (cnt - 1) & m;
+		if (i->asz == 2)
+			c->r.gpr[SS_RCX] = (c->r.gpr[SS_RCX] & ~m) | cnt;
+		else
+			c->r.gpr[SS_RCX] = cnt;
+		take = cnt != 0;
+		if (i->aux == 0)
+			take = take && !ss_zf(c);
+		else if (i->aux == 1)
+			take = take && ss_zf(c);
+	}
+	if (take)
+		jump(c, c->r.rip + i->imm);
+}
+
+void ss_op_ret(ss_cpu *c, const ss_insn *i)
+{
+	uint64_t sp = c->r.gpr[SS_RSP];
+	uint64_t t = ss_mem_read(c, lin_of(c, SS_SEG_SS, sp), 8, SS_CPU_ACC_READ);
+	if (!canonical(t))
+		RAISE_GP0(c);
+	c->r.gpr[SS_RSP] = sp + 8 + (i->imm & 0xffff);
+	c->r.rip = t;
+}
+
+void ss_op_far_unimpl(ss_cpu *c, const ss_insn *i)
+{
+	(void)i;
+	ss_exit_insn(c, SS_CPU_EXIT_UNSUPPORTED);
+}

@@ -1,0 +1,383 @@
+/* Internal state of the interpreter shared by the files of src/cpu. */
+#ifndef SS_CPU_CORE_H
+#define SS_CPU_CORE_H
+
+#include <setjmp.h>
+#include <softsev/cpu.h>
+#include <stdint.h>
+#include <string.h>
+
+/* RFLAGS bits. */
+#define F_CF	0x1u
+#define F_PF	0x4u
+#define F_AF	0x10u
+#define F_ZF	0x40u
+#define F_SF	0x80u
+#define F_TF	0x100u
+#define F_IF	0x200u
+#define F_DF	0x400u
+#define F_OF	0x800u
+#define F_IOPL	0x3000u
+#define F_NT	0x4000u
+#define F_RF	0x10000u
+#define F_VM	0x20000u
+#define F_AC	0x40000u
+#define F_VIF	0x80000u
+#define F_VIP	0x100000u
+#define F_ID	0x200000u
+#define F_ARITH (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
+
+#define CR0_PE	    0x1ull
+#define CR0_MP	    0x2ull
+#define CR0_TS	    0x8ull
+#define CR0_ET	    0x10ull
+#define CR0_NE	    0x20ull
+#define CR0_WP	    0x10000ull
+#define CR0_AM	    0x40000ull
+#define CR0_PG	    0x80000000ull
+#define CR4_PSE	    0x10ull
+#define CR4_PAE	    0x20ull
+#define CR4_PGE	    0x80ull
+#define CR4_OSXSAVE 0x40000ull
+#define CR4_LA57    0x1000ull
+#define CR4_SMEP    0x100000ull
+#define CR4_SMAP    0x200000ull
+#define EFER_SCE    0x1ull
+#define EFER_LME    0x100ull
+#define EFER_LMA    0x400ull
+#define EFER_NXE    0x800ull
+#define EFER_SVME   0x1000ull
+
+/* Exception vectors. */
+enum {
+	EXC_DE = 0,
+	EXC_DB = 1,
+	EXC_NMI = 2,
+	EXC_BP = 3,
+	EXC_OF = 4,
+	EXC_BR = 5,
+	EXC_UD = 6,
+	EXC_NM = 7,
+	EXC_DF = 8,
+	EXC_TS = 10,
+	EXC_NP = 11,
+	EXC_SS = 12,
+	EXC_GP = 13,
+	EXC_PF = 14,
+	EXC_MF = 16,
+	EXC_AC = 17,
+	EXC_MC = 18,
+	EXC_XM = 19,
+	EXC_VC = 29,
+};
+
+/* Lazy-flag kinds: the last flag-setting operation, evaluated only when a flag is read. */
+enum {
+	LF_NONE = 0, /* rflags holds every arithmetic flag */
+	LF_ADD,
+	LF_ADC,
+	LF_SUB,
+	LF_SBB,
+	LF_LOGIC,
+	LF_INC, /* CF stays in rflags */
+	LF_DEC, /* CF stays in rflags */
+};
+
+struct ss_cpu;
+struct ss_insn;
+typedef void (*ss_op_fn)(struct ss_cpu *c, const struct ss_insn *i);
+
+#define REG_NONE 16
+#define REG_RIP	 17
+
+/* One decoded instruction: everything the handler needs, computed once (STYLE.md item 4). */
+typedef struct ss_insn {
+	ss_op_fn fn;
+	uint16_t id;   /* index into the opcode table (tracer name) */
+	uint8_t len;   /* bytes */
+	uint8_t osz;   /* operand size: 0=8, 1=16, 2=32, 3=64 bits (log2 bytes) */
+	uint8_t asz;   /* address size: 2=32, 3=64 */
+	uint8_t aux;   /* per-entry parameter (ALU op, condition code, ...) */
+	uint8_t reg;   /* ModRM.reg (+REX.R) or opcode register; 8-bit AH..BH are 16..19 */
+	uint8_t rm;    /* ModRM.rm register (+REX.B) when mod == 3 */
+	uint8_t mod3;  /* 1: r/m is a register */
+	uint8_t base;  /* memory operand base register, REG_NONE or REG_RIP */
+	uint8_t index; /* memory operand index register or REG_NONE */
+	uint8_t scale; /* shift count 0..3 */
+	uint8_t seg;   /* segment of the memory operand (SS_SEG_*) */
+	uint8_t rep;   /* 0, 2 (F2 REPNE), 3 (F3 REP/REPE) */
+	uint8_t lock;
+	uint8_t modrm; /* the ModRM byte itself (for 0F 01 style encodings) */
+	int32_t disp;
+	uint64_t imm;
+	uint16_t imm2; /* ENTER's second immediate */
+} ss_insn;
+
+/* A run of decoded instructions starting at one physical address, ended by a control transfer,
+ * a system instruction or the page end. */
+#define SS_BLOCK_INSNS 24
+#define SS_BLOCK_SLOTS 2048
+typedef struct ss_block {
+	uint64_t pa;  /* physical address of the first instruction, ~0 when empty */
+	uint64_t key; /* mode and encryption context */
+	uint32_t n;
+	uint32_t bytes;
+	ss_insn insn[SS_BLOCK_INSNS];
+} ss_block;
+
+/* Software TLB entry (tagged by ASID). perm: bit (ctx*3 + kind) with ctx 0 user, 1 supervisor,
+ * 2 supervisor with SMAP overridden by RFLAGS.AC, kind 0 read, 1 write, 2 fetch. */
+#define SS_TLB_SLOTS 512
+typedef struct ss_tlb_entry {
+	uint64_t vpn;  /* linear page number, ~0 when empty */
+	uint64_t ppn;  /* system-physical page number */
+	uint64_t gpn;  /* guest-physical page number */
+	uint8_t *host; /* page fast path or NULL */
+	uint32_t asid;
+	uint16_t perm;
+	uint8_t c_bit;
+} ss_tlb_entry;
+
+#define SS_CODE_SLOTS 1024
+
+typedef struct ss_cpu {
+	ss_cpu_regs r;
+	/* lazy flags */
+	uint64_t lf_res, lf_a, lf_b;
+	uint8_t lf_op, lf_sz, lf_cin;
+
+	ss_cpu_config cfg;
+	uint64_t icount;
+	uint64_t tsc_base;
+
+	/* run-loop control */
+	jmp_buf jb;
+	const ss_insn *cur; /* instruction executing (RIP already points past it) */
+	uint64_t insn_rip;  /* RIP of the instruction executing */
+	uint64_t run_end;   /* icount at which ss_cpu_run stops */
+	uint64_t exc_rip;   /* RIP to report for the exception being raised */
+	uint8_t in_exc_vec; /* vector being delivered when in_exc is set */
+	uint8_t brk;	    /* leave the current block after this instruction */
+	uint8_t halted;
+	uint8_t in_exc;	   /* nesting depth of exception delivery (double/triple fault) */
+	ss_cpu_exit *exit; /* where an instruction that leaves the run loop writes */
+	int exit_pending;  /* exit reason set by an instruction, -1 none */
+
+	/* exception being raised */
+	uint8_t exc_vec, exc_has_err;
+	uint32_t exc_err;
+	uint64_t exc_cr2;
+
+	/* MMU */
+	uint32_t asid;
+	uint8_t cbit_pos; /* page-table bit that marks private memory (0 = SEV off) */
+	uint8_t npt_on;	  /* nested paging active (guest mode) */
+	uint64_t ncr3;
+	uint8_t c_bit_default;
+	ss_tlb_entry tlb[SS_TLB_SLOTS];
+	uint64_t fetch_vpn, fetch_ppn; /* one-entry fetch translation, ~0 invalid */
+	uint64_t tlb_gen;
+
+	/* decoded-instruction cache */
+	ss_block *blocks;
+	uint64_t code_pages[SS_CODE_SLOTS]; /* ppn+1 of pages holding decoded code, 0 empty */
+	uint32_t ncode_pages;
+	uint64_t code_gen;
+} ss_cpu;
+
+/* ---- exceptions (exception.c) ---- */
+_Noreturn void ss_raise(ss_cpu *c, int vec, uint32_t err, int has_err);
+_Noreturn void ss_raise_pf(ss_cpu *c, uint64_t lin, uint32_t err);
+#define RAISE_UD(c)  ss_raise((c), EXC_UD, 0, 0)
+#define RAISE_GP0(c) ss_raise((c), EXC_GP, 0, 1)
+/* Delivers an event through the 64-bit IDT (interrupt/trap gates, privilege change through the
+ * TSS RSPn, IST stacks); soft = 1 for INT n/INT3/INTO (gate DPL checked). Faults during delivery
+ * come back through ss_raise (double fault handling is in the run loop). */
+void ss_deliver_event(ss_cpu *c, int vec, int has_err, uint32_t err, int soft, uint64_t ret_rip);
+
+/* Leaves the run loop after this instruction with the given exit reason; rewinds RIP to the
+ * instruction unless done is set. */
+_Noreturn void ss_exit_insn(ss_cpu *c, int reason);
+/* Same, but the instruction completed (RIP stays after it). */
+_Noreturn void ss_exit_after(ss_cpu *c, int reason);
+/* Reads/writes system structures (IDT, GDT, TSS) as implicit supervisor accesses. */
+void ss_sys_read(ss_cpu *c, uint64_t lin, void *buf, unsigned n);
+/* Changes CPL (drops the one-entry fetch translation). */
+void ss_set_cpl(ss_cpu *c, unsigned cpl);
+
+/* ---- memory (mmu.c) ---- */
+uint64_t ss_mem_read(ss_cpu *c, uint64_t lin, unsigned bytes, int kind);
+void ss_mem_write(ss_cpu *c, uint64_t lin, unsigned bytes, uint64_t v);
+void ss_mem_read_buf(ss_cpu *c, uint64_t lin, void *buf, unsigned bytes, int kind);
+void ss_mem_write_buf(ss_cpu *c, uint64_t lin, const void *buf, unsigned bytes);
+/* Checks that [lin, lin+bytes) is writable (for read-modify-write and multi-part stores). */
+void ss_mem_probe_write(ss_cpu *c, uint64_t lin, unsigned bytes);
+/* Translates a fetch address; fills pa. Raises #PF on failure. */
+uint64_t ss_xlat_fetch(ss_cpu *c, uint64_t lin);
+/* Physical access helpers through the ops table (raise #NPF/#PF/exit on errors). */
+int ss_phys_read(ss_cpu *c, uint64_t pa, void *buf, size_t len, int kind);
+int ss_phys_write(ss_cpu *c, uint64_t pa, const void *buf, size_t len, int kind);
+void ss_tlb_flush_all(ss_cpu *c);
+void ss_tlb_flush_page(ss_cpu *c, uint64_t lin);
+void ss_code_write(ss_cpu *c, uint64_t ppn);
+int ss_code_page_mark(ss_cpu *c, uint64_t ppn);
+
+/* ---- decode (decode.c) ---- */
+/* Decodes one instruction from bytes (avail >= 1). Returns length, 0 when more bytes are needed
+ * (avail too small), or -1 for an invalid encoding (filled as a #UD instruction). */
+int ss_decode(const uint8_t *bytes, unsigned avail, ss_insn *out);
+const char *ss_insn_name(const ss_insn *i);
+/* Flags of the opcode table entry (OPF_*). */
+unsigned ss_insn_flags(const ss_insn *i);
+
+/* ---- flags (flags.c) ---- */
+uint64_t ss_flags_get(ss_cpu *c);	   /* full RFLAGS with lazy flags folded in */
+void ss_flags_set(ss_cpu *c, uint64_t fl); /* replaces RFLAGS (lazy state dropped) */
+int ss_cf(ss_cpu *c);
+int ss_zf(ss_cpu *c);
+int ss_sf(ss_cpu *c);
+int ss_of(ss_cpu *c);
+int ss_pf(ss_cpu *c);
+int ss_af(ss_cpu *c);
+int ss_cond(ss_cpu *c, unsigned cc);
+
+static inline void ss_flags_materialize(ss_cpu *c)
+{
+	if (c->lf_op != LF_NONE)
+		ss_flags_set(c, ss_flags_get(c));
+}
+
+static const uint64_t ss_size_mask[4] = {0xff, 0xffff, 0xffffffffu, ~0ull};
+
+static inline void lazy(ss_cpu *c, int op, unsigned sz, uint64_t a, uint64_t b, uint64_t res)
+{
+	c->lf_op = (uint8_t)op;
+	c->lf_sz = (uint8_t)sz;
+	c->lf_a = a;
+	c->lf_b = b;
+	c->lf_res = res & ss_size_mask[sz];
+}
+
+/* Sets the arithmetic flags in rflags directly (from a computed mask) after dropping lazy state. */
+static inline void flags_eager(ss_cpu *c, uint64_t mask, uint64_t values)
+{
+	ss_flags_materialize(c);
+	c->r.rflags = (c->r.rflags & ~mask) | (values & mask);
+}
+
+static inline uint64_t parity_flag(uint64_t res)
+{
+	return (__builtin_parity((unsigned)(res & 0xff)) ? 0 : F_PF);
+}
+static inline uint64_t szp_flags(uint64_t res, unsigned sz)
+{
+	uint64_t m = ss_size_mask[sz];
+	res &= m;
+	return (res == 0 ? F_ZF : 0) | ((res >> ((8u << sz) - 1)) & 1 ? F_SF : 0) |
+	       parity_flag(res);
+}
+
+/* ---- registers ---- */
+static inline uint64_t reg_get(const ss_cpu *c, unsigned r, unsigned sz)
+{
+	if (sz == 0 && r >= 16)
+		return (c->r.gpr[r - 16] >> 8) & 0xff;
+	return c->r.gpr[r] & ss_size_mask[sz];
+}
+
+static inline void reg_set(ss_cpu *c, unsigned r, unsigned sz, uint64_t v)
+{
+	switch (sz) {
+	case 0:
+		if (r >= 16)
+			c->r.gpr[r - 16] = (c->r.gpr[r - 16] & ~0xff00ull) | ((v & 0xff) << 8);
+		else
+			c->r.gpr[r] = (c->r.gpr[r] & ~0xffull) | (v & 0xff);
+		break;
+	case 1: c->r.gpr[r] = (c->r.gpr[r] & ~0xffffull) | (v & 0xffff); break;
+	case 2: c->r.gpr[r] = v & 0xffffffffu; break;
+	default: c->r.gpr[r] = v; break;
+	}
+}
+
+/* ---- operands ---- */
+/* Effective address (offset within the segment) of the memory operand. */
+static inline uint64_t ea_of(const ss_cpu *c, const ss_insn *i)
+{
+	uint64_t a = (uint64_t)(int64_t)i->disp;
+	if (i->base == REG_RIP)
+		a += c->r.rip;
+	else if (i->base != REG_NONE)
+		a += c->r.gpr[i->base];
+	if (i->index != REG_NONE)
+		a += c->r.gpr[i->index] << i->scale;
+	if (i->asz == 2)
+		a &= 0xffffffffu;
+	return a;
+}
+
+/* Linear address of segment:offset in 64-bit mode (FS/GS bases apply, others are zero). */
+static inline uint64_t lin_of(const ss_cpu *c, unsigned seg, uint64_t off)
+{
+	if (seg >= SS_SEG_FS)
+		return off + c->r.seg[seg].base;
+	return off;
+}
+
+static inline uint64_t mem_lin(const ss_cpu *c, const ss_insn *i)
+{
+	return lin_of(c, i->seg, ea_of(c, i));
+}
+
+static inline uint64_t rm_get(ss_cpu *c, const ss_insn *i, unsigned sz)
+{
+	if (i->mod3)
+		return reg_get(c, i->rm, sz);
+	return ss_mem_read(c, mem_lin(c, i), 1u << sz, SS_CPU_ACC_READ);
+}
+
+static inline void rm_set(ss_cpu *c, const ss_insn *i, unsigned sz, uint64_t v)
+{
+	if (i->mod3)
+		reg_set(c, i->rm, sz, v);
+	else
+		ss_mem_write(c, mem_lin(c, i), 1u << sz, v);
+}
+
+static inline uint64_t sext(uint64_t v, unsigned sz)
+{
+	switch (sz) {
+	case 0: return (uint64_t)(int64_t)(int8_t)v;
+	case 1: return (uint64_t)(int64_t)(int16_t)v;
+	case 2: return (uint64_t)(int64_t)(int32_t)v;
+	default: return v;
+	}
+}
+
+/* Stack (64-bit mode: 8-byte pushes unless 0x66 gives 2). */
+static inline void push(ss_cpu *c, unsigned bytes, uint64_t v)
+{
+	uint64_t sp = c->r.gpr[SS_RSP] - bytes;
+	ss_mem_write(c, lin_of(c, SS_SEG_SS, sp), bytes, v);
+	c->r.gpr[SS_RSP] = sp;
+}
+
+static inline uint64_t pop(ss_cpu *c, unsigned bytes)
+{
+	uint64_t sp = c->r.gpr[SS_RSP];
+	uint64_t v = ss_mem_read(c, lin_of(c, SS_SEG_SS, sp), bytes, SS_CPU_ACC_READ);
+	c->r.gpr[SS_RSP] = sp + bytes;
+	return v;
+}
+
+/* ---- system (system.c, cpuid.c, msr.c) ---- */
+/* Loads a data segment register from the GDT/LDT (64-bit mode rules). */
+void ss_load_seg(ss_cpu *c, unsigned seg, uint16_t sel);
+void ss_cpuid(ss_cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+/* Returns 0 and the value, or -1 when the MSR is not implemented by the core. */
+int ss_msr_read(ss_cpu *c, uint32_t msr, uint64_t *v);
+/* Returns 0, -1 when not implemented, -2 for #GP (reserved bits). */
+int ss_msr_write(ss_cpu *c, uint32_t msr, uint64_t v);
+uint64_t ss_tsc(ss_cpu *c);
+
+#endif

@@ -1,0 +1,406 @@
+/* Linear memory: the software TLB (tagged by ASID), the 4/5-level page walk with 4 KiB, 2 MiB and
+ * 1 GiB pages, A/D updates and the U/S, R/W, NX, WP, SMEP and SMAP checks (APM vol. 2 ch. 5), and
+ * the physical accesses through the ops table (include/softsev/cpu.h). */
+#include "cpu/core.h"
+
+#define PTE_P	 0x1ull
+#define PTE_W	 0x2ull
+#define PTE_U	 0x4ull
+#define PTE_A	 0x20ull
+#define PTE_D	 0x40ull
+#define PTE_PS	 0x80ull
+#define PTE_NX	 (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+#define PF_P	0x1u
+#define PF_W	0x2u
+#define PF_U	0x4u
+#define PF_RSVD 0x8u
+#define PF_I	0x10u
+
+enum { K_R = 0, K_W = 1, K_X = 2 };
+
+static inline int canonical(const ss_cpu *c, uint64_t a)
+{
+	unsigned bits = (c->r.cr4 & CR4_LA57) ? 57 : 48;
+	return (uint64_t)(((int64_t)a << (64 - bits)) >> (64 - bits)) == a;
+}
+
+static inline int long_mode(const ss_cpu *c)
+{
+	return (c->r.efer & EFER_LMA) != 0;
+}
+
+static inline unsigned ctx_of(const ss_cpu *c, int k)
+{
+	if (c->r.cpl == 3)
+		return 0;
+	if (k != K_X && (c->r.cr4 & CR4_SMAP) && (c->r.rflags & F_AC))
+		return 2;
+	return 1;
+}
+
+void ss_tlb_flush_all(ss_cpu *c)
+{
+	for (unsigned k = 0; k < SS_TLB_SLOTS; k++)
+		c->tlb[k].vpn = ~0ull;
+	c->fetch_vpn = ~0ull;
+	c->tlb_gen++;
+}
+
+void ss_tlb_flush_page(ss_cpu *c, uint64_t lin)
+{
+	/* Large pages may be cached under any of their 4 KiB numbers: drop every slot of this
+	 * linear region cheaply by flushing all (INVLPG is rare). */
+	(void)lin;
+	ss_tlb_flush_all(c);
+}
+
+static void fill_access(const ss_cpu *c, ss_cpu_access *a, uint64_t pa, int kind)
+{
+	memset(a, 0, sizeof(*a));
+	a->pa = pa;
+	a->gpa = pa;
+	a->asid = c->asid;
+	a->kind = (uint8_t)kind;
+	a->c_bit = c->c_bit_default;
+	a->cpl = c->r.cpl;
+}
+
+static _Noreturn void mem_error(ss_cpu *c, uint64_t pa)
+{
+	c->exc_cr2 = pa; /* reported in exit->mem_pa */
+	ss_exit_insn(c, SS_CPU_EXIT_MEM);
+}
+
+int ss_phys_read(ss_cpu *c, uint64_t pa, void *buf, size_t len, int kind)
+{
+	ss_cpu_access a;
+	fill_access(c, &a, pa, kind);
+	int rc = c->cfg.mem->read(c->cfg.mem_ctx, &a, buf, len);
+	if (rc != SS_CPU_MEM_OK)
+		mem_error(c, pa);
+	return 0;
+}
+
+int ss_phys_write(ss_cpu *c, uint64_t pa, const void *buf, size_t len, int kind)
+{
+	ss_cpu_access a;
+	fill_access(c, &a, pa, kind);
+	int rc = c->cfg.mem->write(c->cfg.mem_ctx, &a, buf, len);
+	if (rc != SS_CPU_MEM_OK)
+		mem_error(c, pa);
+	return 0;
+}
+
+/* ---- code pages (decoded-instruction cache invalidation) ---- */
+
+static unsigned code_slot(uint64_t ppn)
+{
+	return (unsigned)((ppn * 0x9E3779B97F4A7C15ull) >> 54) & (SS_CODE_SLOTS - 1);
+}
+
+static int code_page_find(const ss_cpu *c, uint64_t ppn)
+{
+	for (unsigned k = 0, s = code_slot(ppn); k < SS_CODE_SLOTS;
+	     k++, s = (s + 1) & (SS_CODE_SLOTS - 1)) {
+		if (c->code_pages[s] == ppn + 1)
+			return (int)s;
+		if (!c->code_pages[s])
+			return -1;
+	}
+	return -1;
+}
+
+int ss_code_page_mark(ss_cpu *c, uint64_t ppn)
+{
+	if (code_page_find(c, ppn) >= 0)
+		return 0;
+	if (c->ncode_pages >= SS_CODE_SLOTS / 2) {
+		/* Too many code pages tracked: start over (drops every decoded block). */
+		memset(c->code_pages, 0, sizeof(c->code_pages));
+		c->ncode_pages = 0;
+		for (unsigned k = 0; k < SS_BLOCK_SLOTS; k++)
+			c->blocks[k].pa = ~0ull;
+		c->code_gen++;
+	}
+	unsigned s = code_slot(ppn);
+	while (c->code_pages[s])
+		s = (s + 1) & (SS_CODE_SLOTS - 1);
+	c->code_pages[s] = ppn + 1;
+	c->ncode_pages++;
+	/* Cached writable translations of this page must now take the slow path. */
+	ss_tlb_flush_all(c);
+	return 1;
+}
+
+void ss_code_write(ss_cpu *c, uint64_t ppn)
+{
+	if (code_page_find(c, ppn) < 0)
+		return;
+	for (unsigned k = 0; k < SS_BLOCK_SLOTS; k++)
+		c->blocks[k].pa = ~0ull;
+	memset(c->code_pages, 0, sizeof(c->code_pages));
+	c->ncode_pages = 0;
+	c->code_gen++;
+	c->brk = 1; /* the running block may be stale */
+}
+
+void ss_cpu_invalidate_code(ss_cpu *c, uint64_t pa, uint64_t len)
+{
+	for (uint64_t p = pa >> 12; len && p <= (pa + len - 1) >> 12; p++)
+		ss_code_write(c, p);
+}
+
+/* ---- translation ---- */
+
+static _Noreturn void page_fault(ss_cpu *c, uint64_t lin, int k, uint32_t bits)
+{
+	uint32_t err = bits;
+	if (k == K_W)
+		err |= PF_W;
+	if (k == K_X)
+		err |= PF_I;
+	if (c->r.cpl == 3)
+		err |= PF_U;
+	ss_raise_pf(c, lin, err);
+}
+
+static uint64_t pte_read(ss_cpu *c, uint64_t pa)
+{
+	uint64_t v;
+	ss_phys_read(c, pa, &v, 8, SS_CPU_ACC_PTW);
+	return v;
+}
+
+static void pte_write(ss_cpu *c, uint64_t pa, uint64_t v)
+{
+	ss_phys_write(c, pa, &v, 8, SS_CPU_ACC_PTW);
+}
+
+/* Walks the page tables for lin; fills *e (without the host pointer) or raises #PF. */
+static void walk(ss_cpu *c, uint64_t lin, int k, ss_tlb_entry *e)
+{
+	int levels = (c->r.cr4 & CR4_LA57) ? 5 : 4;
+	uint64_t cmask = c->cbit_pos ? (1ull << c->cbit_pos) : 0;
+	uint64_t table = c->r.cr3 & PTE_ADDR & ~cmask;
+	uint64_t ptes_pa[5];
+	uint64_t allow_w = 1, allow_u = 1, nx = 0, pte = 0;
+	int n = 0, lvl;
+	uint64_t rsvd_nx = (c->r.efer & EFER_NXE) ? 0 : PTE_NX;
+	uint64_t page_size = 4096;
+	for (lvl = levels; lvl >= 1; lvl--) {
+		unsigned shift = 12 + 9 * (unsigned)(lvl - 1);
+		uint64_t pa = table + (((lin >> shift) & 511) << 3);
+		pte = pte_read(c, pa);
+		ptes_pa[n++] = pa;
+		if (!(pte & PTE_P))
+			page_fault(c, lin, k, 0);
+		if (pte & rsvd_nx)
+			page_fault(c, lin, k, PF_P | PF_RSVD);
+		allow_w &= (pte >> 1) & 1;
+		allow_u &= (pte >> 2) & 1;
+		nx |= pte >> 63;
+		if (lvl >= 4 && (pte & PTE_PS))
+			page_fault(c, lin, k, PF_P | PF_RSVD); /* no large pages above the PDPT */
+		if ((lvl == 3 || lvl == 2) && (pte & PTE_PS)) {
+			uint64_t sz = 1ull << shift;
+			/* Bits 12..shift-1 of a large-page address except PAT (bit 12) must be 0.
+			 */
+			if (pte & (sz - 1) & PTE_ADDR & ~0x1000ull)
+				page_fault(c, lin, k, PF_P | PF_RSVD);
+			page_size = sz;
+			break;
+		}
+		table = pte & PTE_ADDR & ~cmask;
+	}
+	if (lvl < 1)
+		lvl = 1;
+
+	/* Permission checks (APM vol. 2 §5.6). */
+	int user = c->r.cpl == 3;
+	if (user && !allow_u)
+		page_fault(c, lin, k, PF_P);
+	if (k == K_W && !allow_w && (user || (c->r.cr0 & CR0_WP)))
+		page_fault(c, lin, k, PF_P);
+	if (k == K_X && nx && (c->r.efer & EFER_NXE))
+		page_fault(c, lin, k, PF_P);
+	if (!user && allow_u) {
+		if (k == K_X && (c->r.cr4 & CR4_SMEP))
+			page_fault(c, lin, k, PF_P);
+		if (k != K_X && (c->r.cr4 & CR4_SMAP) && !(c->r.rflags & F_AC))
+			page_fault(c, lin, k, PF_P);
+	}
+
+	/* Accessed on every level, Dirty on the leaf for writes. */
+	for (int j = 0; j < n; j++) {
+		uint64_t v = pte_read(c, ptes_pa[j]);
+		uint64_t nv = v | PTE_A;
+		if (j == n - 1 && k == K_W)
+			nv |= PTE_D;
+		if (nv != v)
+			pte_write(c, ptes_pa[j], nv);
+		if (j == n - 1)
+			pte = nv;
+	}
+
+	uint64_t base = pte & PTE_ADDR & ~cmask & ~(page_size - 1);
+	uint64_t pa = base + (lin & (page_size - 1));
+	e->vpn = lin >> 12;
+	e->ppn = pa >> 12;
+	e->gpn = pa >> 12;
+	e->asid = c->asid;
+	e->c_bit = cmask ? (pte & cmask) != 0 : c->c_bit_default;
+	/* Permissions per context (user, supervisor, supervisor with AC). A write is cached only
+	 * once D is set, so the next write without D walks again and sets it. */
+	uint16_t perm = 0;
+	int w_ok_user = allow_w && allow_u, w_ok_sup = allow_w || !(c->r.cr0 & CR0_WP);
+	int dirty = (pte & PTE_D) != 0;
+	int x_ok = !(nx && (c->r.efer & EFER_NXE));
+	if (allow_u) {
+		perm |= 1u << 0;
+		perm |= (w_ok_user && dirty) << 1;
+		perm |= x_ok << 2;
+	}
+	int smap_blocks = allow_u && (c->r.cr4 & CR4_SMAP);
+	int smep_blocks = allow_u && (c->r.cr4 & CR4_SMEP);
+	perm |= (!smap_blocks) << 3;
+	perm |= (!smap_blocks && w_ok_sup && dirty) << 4;
+	perm |= (x_ok && !smep_blocks) << 5;
+	perm |= 1u << 6;
+	perm |= (w_ok_sup && dirty) << 7;
+	perm |= 0u << 8; /* fetches never use the AC context */
+	e->perm = perm;
+}
+
+static ss_tlb_entry *translate(ss_cpu *c, uint64_t lin, int k)
+{
+	ss_tlb_entry *e = &c->tlb[(lin >> 12) & (SS_TLB_SLOTS - 1)];
+	unsigned bit = 1u << (ctx_of(c, k) * 3 + (unsigned)k);
+	if (e->vpn == lin >> 12 && e->asid == c->asid && (e->perm & bit))
+		return e;
+	if (long_mode(c) && !canonical(c, lin))
+		RAISE_GP0(c);
+	ss_tlb_entry t;
+	if (!(c->r.cr0 & CR0_PG)) {
+		uint64_t pa = long_mode(c) ? lin : (lin & 0xffffffffu);
+		t.vpn = lin >> 12;
+		t.ppn = t.gpn = pa >> 12;
+		t.asid = c->asid;
+		t.c_bit = c->c_bit_default;
+		t.perm = 0x1ff & ~0x100;
+	} else {
+		walk(c, lin, k, &t);
+	}
+	if (code_page_find(c, t.ppn) >= 0)
+		t.perm &= (uint16_t) ~((1u << 1) | (1u << 4) | (1u << 7)); /* writes: slow path */
+	t.host = NULL;
+	if (c->cfg.mem->page) {
+		ss_cpu_access a;
+		fill_access(c, &a, t.ppn << 12, k == K_X ? SS_CPU_ACC_FETCH : SS_CPU_ACC_READ);
+		a.c_bit = t.c_bit;
+		t.host = c->cfg.mem->page(c->cfg.mem_ctx, &a);
+	}
+	*e = t;
+	if (!(e->perm & bit)) {
+		/* Allowed by the walk but not cacheable for this kind (write to a code page or a
+		 * not-yet-dirty page): keep the entry for reads, answer from a private copy. */
+		static _Thread_local ss_tlb_entry once;
+		once = t;
+		once.perm |= (uint16_t)bit;
+		return &once;
+	}
+	return e;
+}
+
+uint64_t ss_xlat_fetch(ss_cpu *c, uint64_t lin)
+{
+	ss_tlb_entry *e = translate(c, lin, K_X);
+	return (e->ppn << 12) | (lin & 0xfff);
+}
+
+static void access_piece(ss_cpu *c, ss_tlb_entry *e, uint64_t lin, uint8_t *buf, unsigned n, int k)
+{
+	uint64_t pa = (e->ppn << 12) | (lin & 0xfff);
+	if (k == K_W) {
+		ss_code_write(c, e->ppn);
+		if (e->host)
+			memcpy(e->host + (lin & 0xfff), buf, n);
+		else
+			ss_phys_write(c, pa, buf, n, SS_CPU_ACC_WRITE);
+	} else {
+		if (e->host)
+			memcpy(buf, e->host + (lin & 0xfff), n);
+		else
+			ss_phys_read(c, pa, buf, n, SS_CPU_ACC_READ);
+	}
+}
+
+/* Generic access of up to 16 bytes, possibly crossing a page: both pages are translated (and may
+ * fault) before any byte moves. */
+static void mem_access(ss_cpu *c, uint64_t lin, uint8_t *buf, unsigned n, int k)
+{
+	unsigned first = 4096 - (unsigned)(lin & 0xfff);
+	if (first >= n) {
+		ss_tlb_entry *e = translate(c, lin, k);
+		ss_tlb_entry copy = *e;
+		access_piece(c, &copy, lin, buf, n, k);
+		return;
+	}
+	ss_tlb_entry a = *translate(c, lin, k);
+	ss_tlb_entry b = *translate(c, lin + first, k);
+	access_piece(c, &a, lin, buf, first, k);
+	access_piece(c, &b, lin + first, buf + first, n - first, k);
+}
+
+uint64_t ss_mem_read(ss_cpu *c, uint64_t lin, unsigned n, int kind)
+{
+	int k = kind == SS_CPU_ACC_WRITE ? K_W : K_R;
+	if ((lin & 0xfff) + n <= 4096) {
+		ss_tlb_entry *e = &c->tlb[(lin >> 12) & (SS_TLB_SLOTS - 1)];
+		if (e->vpn == lin >> 12 && e->asid == c->asid && e->host &&
+		    (e->perm & (1u << (ctx_of(c, k) * 3 + (unsigned)k)))) {
+			uint64_t v = 0;
+			memcpy(&v, e->host + (lin & 0xfff), n);
+			return v;
+		}
+	}
+	uint64_t v = 0;
+	if (k == K_W)
+		ss_mem_probe_write(c, lin, n);
+	mem_access(c, lin, (uint8_t *)&v, n, K_R);
+	return v;
+}
+
+void ss_mem_write(ss_cpu *c, uint64_t lin, unsigned n, uint64_t v)
+{
+	if ((lin & 0xfff) + n <= 4096) {
+		ss_tlb_entry *e = &c->tlb[(lin >> 12) & (SS_TLB_SLOTS - 1)];
+		if (e->vpn == lin >> 12 && e->asid == c->asid && e->host &&
+		    (e->perm & (1u << (ctx_of(c, K_W) * 3 + K_W)))) {
+			memcpy(e->host + (lin & 0xfff), &v, n);
+			return;
+		}
+	}
+	mem_access(c, lin, (uint8_t *)&v, n, K_W);
+}
+
+void ss_mem_read_buf(ss_cpu *c, uint64_t lin, void *buf, unsigned n, int kind)
+{
+	(void)kind;
+	mem_access(c, lin, buf, n, K_R);
+}
+
+void ss_mem_write_buf(ss_cpu *c, uint64_t lin, const void *buf, unsigned n)
+{
+	uint8_t tmp[16];
+	memcpy(tmp, buf, n);
+	mem_access(c, lin, tmp, n, K_W);
+}
+
+void ss_mem_probe_write(ss_cpu *c, uint64_t lin, unsigned n)
+{
+	translate(c, lin, K_W);
+	if ((lin & 0xfff) + n > 4096)
+		translate(c, (lin | 0xfff) + 1, K_W);
+}

@@ -1,0 +1,286 @@
+/* The single-source opcode table (STYLE.md item 3): every encoding the decoder knows, with its
+ * mnemonic (the tracer's name), handler, parameter and decoding flags. decode.c builds its lookup
+ * tables from this list and exec.c its dispatch; nothing else lists opcodes.
+ *
+ * X(id, mnemonic, handler, aux, map, opcode, reg, flags)
+ *   handler  -> ss_op_<handler>(ss_cpu *, const ss_insn *)
+ *   aux      -> ss_insn.aux (ALU operation, condition, size, hook id, ...)
+ *   map      -> M0 (one byte), M0F (0F xx), M0F01 (0F 01 with mod == 3, opcode = whole ModRM)
+ *   opcode   -> the byte (OPF_REGOPC covers 8 bytes, OPF_CCOPC 16)
+ *   reg      -> ModRM.reg for group encodings, ANY otherwise
+ * Encodings: Intel SDM / AMD APM vol. 3 opcode maps (one-byte, two-byte, group tables).
+ */
+#ifndef SS_CPU_OPCODES_H
+#define SS_CPU_OPCODES_H
+
+enum { M0 = 0, M0F = 1, M0F01 = 2, SS_NMAPS = 3 };
+#define ANY 8
+
+#define OPF_MODRM  0x1u
+#define OPF_B	   0x2u	  /* byte operation */
+#define OPF_I8	   0x4u	  /* imm8 */
+#define OPF_I16	   0x8u	  /* imm16 */
+#define OPF_IZ	   0x10u  /* imm16/imm32 by operand size, sign-extended to 64 */
+#define OPF_IV	   0x20u  /* imm16/32/64 by operand size (MOV r, imm) */
+#define OPF_SX	   0x40u  /* sign-extend imm8 */
+#define OPF_REL	   0x80u  /* immediate is a branch displacement (rel8 with I8, rel32 with IZ) */
+#define OPF_MOFFS  0x100u /* 64-bit absolute address */
+#define OPF_D64	   0x200u /* default operand size 64 in 64-bit mode */
+#define OPF_F64	   0x400u /* operand size forced to 64 */
+#define OPF_REGOPC 0x800u
+#define OPF_CCOPC  0x1000u
+#define OPF_END	   0x2000u    /* ends a decoded block (control transfer / system) */
+#define OPF_PF3	   0x4000u    /* needs F3 prefix */
+#define OPF_PF2	   0x8000u    /* needs F2 prefix */
+#define OPF_PNO	   0x10000u   /* needs neither F2 nor F3 */
+#define OPF_MEM	   0x20000u   /* ModRM must name memory */
+#define OPF_REGM   0x40000u   /* ModRM must name a register */
+#define OPF_LOCK   0x80000u   /* LOCK allowed (with a memory destination) */
+#define OPF_I16I8  0x100000u  /* ENTER: imm16, imm8 */
+#define OPF_W	   0x200000u  /* writes memory (fetch-window invalidation hint) */
+#define OPF_RMB	   0x800000u  /* the r/m operand alone is a byte (MOVZX/MOVSX Gv, Eb) */
+#define OPF_FREG   0x1000000u /* ModRM.mod is ignored: r/m is always a register (MOV CR/DR) */
+
+#define SS_ALU_ROWS(X, N, m, k, L)                                                                 \
+	X(N##_EbGb, m, alu_rm_r, k, M0, (k)*8 + 0, ANY, OPF_MODRM | OPF_B | L)                     \
+	X(N##_EvGv, m, alu_rm_r, k, M0, (k)*8 + 1, ANY, OPF_MODRM | L)                             \
+	X(N##_GbEb, m, alu_r_rm, k, M0, (k)*8 + 2, ANY, OPF_MODRM | OPF_B)                         \
+	X(N##_GvEv, m, alu_r_rm, k, M0, (k)*8 + 3, ANY, OPF_MODRM)                                 \
+	X(N##_ALIb, m, alu_acc_imm, k, M0, (k)*8 + 4, ANY, OPF_B | OPF_I8)                         \
+	X(N##_AXIz, m, alu_acc_imm, k, M0, (k)*8 + 5, ANY, OPF_IZ)                                 \
+	X(N##_EbIb, m, alu_rm_imm, k, M0, 0x80, k, OPF_MODRM | OPF_B | OPF_I8 | L)                 \
+	X(N##_EvIz, m, alu_rm_imm, k, M0, 0x81, k, OPF_MODRM | OPF_IZ | L)                         \
+	X(N##_EvIb, m, alu_rm_imm, k, M0, 0x83, k, OPF_MODRM | OPF_I8 | OPF_SX | L)
+
+#define SS_SHIFT_ROWS(X, N, m, k)                                                                  \
+	X(N##_Eb1, m, shift, 0, M0, 0xD0, k, OPF_MODRM | OPF_B)                                    \
+	X(N##_Ev1, m, shift, 0, M0, 0xD1, k, OPF_MODRM)                                            \
+	X(N##_EbCL, m, shift, 1, M0, 0xD2, k, OPF_MODRM | OPF_B)                                   \
+	X(N##_EvCL, m, shift, 1, M0, 0xD3, k, OPF_MODRM)                                           \
+	X(N##_EbIb, m, shift, 2, M0, 0xC0, k, OPF_MODRM | OPF_B | OPF_I8)                          \
+	X(N##_EvIb, m, shift, 2, M0, 0xC1, k, OPF_MODRM | OPF_I8)
+
+#define SS_CPU_OPCODES(X)                                                                          \
+	SS_ALU_ROWS(X, ADD, "add", 0, OPF_LOCK)                                                    \
+	SS_ALU_ROWS(X, OR, "or", 1, OPF_LOCK)                                                      \
+	SS_ALU_ROWS(X, ADC, "adc", 2, OPF_LOCK)                                                    \
+	SS_ALU_ROWS(X, SBB, "sbb", 3, OPF_LOCK)                                                    \
+	SS_ALU_ROWS(X, AND, "and", 4, OPF_LOCK)                                                    \
+	SS_ALU_ROWS(X, SUB, "sub", 5, OPF_LOCK)                                                    \
+	SS_ALU_ROWS(X, XOR, "xor", 6, OPF_LOCK)                                                    \
+	SS_ALU_ROWS(X, CMP, "cmp", 7, 0)                                                           \
+	SS_SHIFT_ROWS(X, ROL, "rol", 0)                                                            \
+	SS_SHIFT_ROWS(X, ROR, "ror", 1)                                                            \
+	SS_SHIFT_ROWS(X, RCL, "rcl", 2)                                                            \
+	SS_SHIFT_ROWS(X, RCR, "rcr", 3)                                                            \
+	SS_SHIFT_ROWS(X, SHL, "shl", 4)                                                            \
+	SS_SHIFT_ROWS(X, SHR, "shr", 5)                                                            \
+	SS_SHIFT_ROWS(X, SAL, "sal", 6)                                                            \
+	SS_SHIFT_ROWS(X, SAR, "sar", 7)                                                            \
+	X(TEST_EbGb, "test", test_rm_r, 0, M0, 0x84, ANY, OPF_MODRM | OPF_B)                       \
+	X(TEST_EvGv, "test", test_rm_r, 0, M0, 0x85, ANY, OPF_MODRM)                               \
+	X(TEST_ALIb, "test", test_acc_imm, 0, M0, 0xA8, ANY, OPF_B | OPF_I8)                       \
+	X(TEST_AXIz, "test", test_acc_imm, 0, M0, 0xA9, ANY, OPF_IZ)                               \
+	X(TEST_EbIb, "test", test_rm_imm, 0, M0, 0xF6, 0, OPF_MODRM | OPF_B | OPF_I8)              \
+	X(TEST_EbIb1, "test", test_rm_imm, 0, M0, 0xF6, 1, OPF_MODRM | OPF_B | OPF_I8)             \
+	X(NOT_Eb, "not", not, 0, M0, 0xF6, 2, OPF_MODRM | OPF_B | OPF_LOCK)                        \
+	X(NEG_Eb, "neg", neg, 0, M0, 0xF6, 3, OPF_MODRM | OPF_B | OPF_LOCK)                        \
+	X(MUL_Eb, "mul", mul, 0, M0, 0xF6, 4, OPF_MODRM | OPF_B)                                   \
+	X(IMUL_Eb, "imul", imul1, 0, M0, 0xF6, 5, OPF_MODRM | OPF_B)                               \
+	X(DIV_Eb, "div", div, 0, M0, 0xF6, 6, OPF_MODRM | OPF_B)                                   \
+	X(IDIV_Eb, "idiv", idiv, 0, M0, 0xF6, 7, OPF_MODRM | OPF_B)                                \
+	X(TEST_EvIz, "test", test_rm_imm, 0, M0, 0xF7, 0, OPF_MODRM | OPF_IZ)                      \
+	X(TEST_EvIz1, "test", test_rm_imm, 0, M0, 0xF7, 1, OPF_MODRM | OPF_IZ)                     \
+	X(NOT_Ev, "not", not, 0, M0, 0xF7, 2, OPF_MODRM | OPF_LOCK)                                \
+	X(NEG_Ev, "neg", neg, 0, M0, 0xF7, 3, OPF_MODRM | OPF_LOCK)                                \
+	X(MUL_Ev, "mul", mul, 0, M0, 0xF7, 4, OPF_MODRM)                                           \
+	X(IMUL_Ev, "imul", imul1, 0, M0, 0xF7, 5, OPF_MODRM)                                       \
+	X(DIV_Ev, "div", div, 0, M0, 0xF7, 6, OPF_MODRM)                                           \
+	X(IDIV_Ev, "idiv", idiv, 0, M0, 0xF7, 7, OPF_MODRM)                                        \
+	X(INC_Eb, "inc", incdec, 0, M0, 0xFE, 0, OPF_MODRM | OPF_B | OPF_LOCK)                     \
+	X(DEC_Eb, "dec", incdec, 1, M0, 0xFE, 1, OPF_MODRM | OPF_B | OPF_LOCK)                     \
+	X(INC_Ev, "inc", incdec, 0, M0, 0xFF, 0, OPF_MODRM | OPF_LOCK)                             \
+	X(DEC_Ev, "dec", incdec, 1, M0, 0xFF, 1, OPF_MODRM | OPF_LOCK)                             \
+	X(CALL_Ev, "call", call_rm, 0, M0, 0xFF, 2, OPF_MODRM | OPF_F64 | OPF_END)                 \
+	X(CALLF_Ep, "callf", far_unimpl, 0, M0, 0xFF, 3, OPF_MODRM | OPF_MEM | OPF_END)            \
+	X(JMP_Ev, "jmp", jmp_rm, 0, M0, 0xFF, 4, OPF_MODRM | OPF_F64 | OPF_END)                    \
+	X(JMPF_Ep, "jmpf", far_unimpl, 0, M0, 0xFF, 5, OPF_MODRM | OPF_MEM | OPF_END)              \
+	X(PUSH_Ev, "push", push_rm, 0, M0, 0xFF, 6, OPF_MODRM | OPF_D64)                           \
+	X(POP_Ev, "pop", pop_rm, 0, M0, 0x8F, 0, OPF_MODRM | OPF_D64)                              \
+	X(IMUL_GvEv, "imul", imul2, 0, M0F, 0xAF, ANY, OPF_MODRM)                                  \
+	X(IMUL_GvEvIz, "imul", imul3, 0, M0, 0x69, ANY, OPF_MODRM | OPF_IZ)                        \
+	X(IMUL_GvEvIb, "imul", imul3, 0, M0, 0x6B, ANY, OPF_MODRM | OPF_I8 | OPF_SX)               \
+	X(SHLD_Ib, "shld", shxd, 0, M0F, 0xA4, ANY, OPF_MODRM | OPF_I8)                            \
+	X(SHLD_CL, "shld", shxd, 1, M0F, 0xA5, ANY, OPF_MODRM)                                     \
+	X(SHRD_Ib, "shrd", shxd, 2, M0F, 0xAC, ANY, OPF_MODRM | OPF_I8)                            \
+	X(SHRD_CL, "shrd", shxd, 3, M0F, 0xAD, ANY, OPF_MODRM)                                     \
+	X(BT_EvGv, "bt", bt_rm_r, 0, M0F, 0xA3, ANY, OPF_MODRM)                                    \
+	X(BTS_EvGv, "bts", bt_rm_r, 1, M0F, 0xAB, ANY, OPF_MODRM | OPF_LOCK)                       \
+	X(BTR_EvGv, "btr", bt_rm_r, 2, M0F, 0xB3, ANY, OPF_MODRM | OPF_LOCK)                       \
+	X(BTC_EvGv, "btc", bt_rm_r, 3, M0F, 0xBB, ANY, OPF_MODRM | OPF_LOCK)                       \
+	X(BT_EvIb, "bt", bt_rm_imm, 0, M0F, 0xBA, 4, OPF_MODRM | OPF_I8)                           \
+	X(BTS_EvIb, "bts", bt_rm_imm, 1, M0F, 0xBA, 5, OPF_MODRM | OPF_I8 | OPF_LOCK)              \
+	X(BTR_EvIb, "btr", bt_rm_imm, 2, M0F, 0xBA, 6, OPF_MODRM | OPF_I8 | OPF_LOCK)              \
+	X(BTC_EvIb, "btc", bt_rm_imm, 3, M0F, 0xBA, 7, OPF_MODRM | OPF_I8 | OPF_LOCK)              \
+	X(BSF, "bsf", bsf, 0, M0F, 0xBC, ANY, OPF_MODRM | OPF_PNO)                                 \
+	X(TZCNT, "tzcnt", tzcnt, 0, M0F, 0xBC, ANY, OPF_MODRM | OPF_PF3)                           \
+	X(BSR, "bsr", bsr, 0, M0F, 0xBD, ANY, OPF_MODRM | OPF_PNO)                                 \
+	X(LZCNT, "lzcnt", lzcnt, 0, M0F, 0xBD, ANY, OPF_MODRM | OPF_PF3)                           \
+	X(POPCNT, "popcnt", popcnt, 0, M0F, 0xB8, ANY, OPF_MODRM | OPF_PF3)                        \
+	X(BSWAP, "bswap", bswap, 0, M0F, 0xC8, ANY, OPF_REGOPC)                                    \
+	X(MOV_EbGb, "mov", mov_rm_r, 0, M0, 0x88, ANY, OPF_MODRM | OPF_B)                          \
+	X(MOV_EvGv, "mov", mov_rm_r, 0, M0, 0x89, ANY, OPF_MODRM)                                  \
+	X(MOV_GbEb, "mov", mov_r_rm, 0, M0, 0x8A, ANY, OPF_MODRM | OPF_B)                          \
+	X(MOV_GvEv, "mov", mov_r_rm, 0, M0, 0x8B, ANY, OPF_MODRM)                                  \
+	X(MOV_EvSw, "mov", mov_rm_sreg, 0, M0, 0x8C, ANY, OPF_MODRM)                               \
+	X(LEA, "lea", lea, 0, M0, 0x8D, ANY, OPF_MODRM | OPF_MEM)                                  \
+	X(MOV_SwEw, "mov", mov_sreg_rm, 0, M0, 0x8E, ANY, OPF_MODRM | OPF_END)                     \
+	X(MOV_ALOb, "mov", mov_moffs, 0, M0, 0xA0, ANY, OPF_B | OPF_MOFFS)                         \
+	X(MOV_AXOv, "mov", mov_moffs, 0, M0, 0xA1, ANY, OPF_MOFFS)                                 \
+	X(MOV_ObAL, "mov", mov_moffs, 1, M0, 0xA2, ANY, OPF_B | OPF_MOFFS)                         \
+	X(MOV_OvAX, "mov", mov_moffs, 1, M0, 0xA3, ANY, OPF_MOFFS)                                 \
+	X(MOV_RbIb, "mov", mov_r_imm, 0, M0, 0xB0, ANY, OPF_B | OPF_I8 | OPF_REGOPC)               \
+	X(MOV_RvIv, "mov", mov_r_imm, 0, M0, 0xB8, ANY, OPF_IV | OPF_REGOPC)                       \
+	X(MOV_EbIb, "mov", mov_rm_imm, 0, M0, 0xC6, 0, OPF_MODRM | OPF_B | OPF_I8)                 \
+	X(MOV_EvIz, "mov", mov_rm_imm, 0, M0, 0xC7, 0, OPF_MODRM | OPF_IZ)                         \
+	X(MOVZX_Gv_Eb, "movzx", movzx, 0, M0F, 0xB6, ANY, OPF_MODRM | OPF_RMB)                     \
+	X(MOVZX_Gv_Ew, "movzx", movzx, 1, M0F, 0xB7, ANY, OPF_MODRM)                               \
+	X(MOVSX_Gv_Eb, "movsx", movsx, 0, M0F, 0xBE, ANY, OPF_MODRM | OPF_RMB)                     \
+	X(MOVSX_Gv_Ew, "movsx", movsx, 1, M0F, 0xBF, ANY, OPF_MODRM)                               \
+	X(MOVSXD, "movsxd", movsx, 2, M0, 0x63, ANY, OPF_MODRM)                                    \
+	X(XCHG_EbGb, "xchg", xchg_rm_r, 0, M0, 0x86, ANY, OPF_MODRM | OPF_B | OPF_LOCK)            \
+	X(XCHG_EvGv, "xchg", xchg_rm_r, 0, M0, 0x87, ANY, OPF_MODRM | OPF_LOCK)                    \
+	X(PAUSE, "pause", pause, 0, M0, 0x90, ANY, OPF_PF3)                                        \
+	X(XCHG_AX_r, "xchg", xchg_acc, 0, M0, 0x90, ANY, OPF_REGOPC)                               \
+	X(CMPXCHG_EbGb, "cmpxchg", cmpxchg, 0, M0F, 0xB0, ANY, OPF_MODRM | OPF_B | OPF_LOCK)       \
+	X(CMPXCHG_EvGv, "cmpxchg", cmpxchg, 0, M0F, 0xB1, ANY, OPF_MODRM | OPF_LOCK)               \
+	X(CMPXCHG16B, "cmpxchg16b", cmpxchg16b, 0, M0F, 0xC7, 1, OPF_MODRM | OPF_MEM | OPF_LOCK)   \
+	X(XADD_EbGb, "xadd", xadd, 0, M0F, 0xC0, ANY, OPF_MODRM | OPF_B | OPF_LOCK)                \
+	X(XADD_EvGv, "xadd", xadd, 0, M0F, 0xC1, ANY, OPF_MODRM | OPF_LOCK)                        \
+	X(CBW, "cbw", cbw, 0, M0, 0x98, ANY, 0)                                                    \
+	X(CWD, "cwd", cwd, 0, M0, 0x99, ANY, 0)                                                    \
+	X(PUSH_r, "push", push_r, 0, M0, 0x50, ANY, OPF_REGOPC | OPF_D64)                          \
+	X(POP_r, "pop", pop_r, 0, M0, 0x58, ANY, OPF_REGOPC | OPF_D64)                             \
+	X(PUSH_Iz, "push", push_imm, 0, M0, 0x68, ANY, OPF_IZ | OPF_D64)                           \
+	X(PUSH_Ib, "push", push_imm, 0, M0, 0x6A, ANY, OPF_I8 | OPF_SX | OPF_D64)                  \
+	X(PUSHF, "pushf", pushf, 0, M0, 0x9C, ANY, OPF_D64)                                        \
+	X(POPF, "popf", popf, 0, M0, 0x9D, ANY, OPF_D64 | OPF_END)                                 \
+	X(PUSH_FS, "push", push_seg, SS_SEG_FS, M0F, 0xA0, ANY, OPF_D64)                           \
+	X(POP_FS, "pop", pop_seg, SS_SEG_FS, M0F, 0xA1, ANY, OPF_D64)                              \
+	X(PUSH_GS, "push", push_seg, SS_SEG_GS, M0F, 0xA8, ANY, OPF_D64)                           \
+	X(POP_GS, "pop", pop_seg, SS_SEG_GS, M0F, 0xA9, ANY, OPF_D64)                              \
+	X(ENTER, "enter", enter, 0, M0, 0xC8, ANY, OPF_I16I8 | OPF_D64)                            \
+	X(LEAVE, "leave", leave, 0, M0, 0xC9, ANY, OPF_D64)                                        \
+	X(CALL_Jz, "call", call_rel, 0, M0, 0xE8, ANY, OPF_IZ | OPF_REL | OPF_F64 | OPF_END)       \
+	X(JMP_Jz, "jmp", jmp_rel, 0, M0, 0xE9, ANY, OPF_IZ | OPF_REL | OPF_F64 | OPF_END)          \
+	X(JMP_Jb, "jmp", jmp_rel, 0, M0, 0xEB, ANY, OPF_I8 | OPF_SX | OPF_REL | OPF_F64 | OPF_END) \
+	X(JCC_Jb, "jcc", jcc, 0, M0, 0x70, ANY,                                                    \
+	  OPF_I8 | OPF_SX | OPF_REL | OPF_CCOPC | OPF_F64 | OPF_END)                               \
+	X(JCC_Jz, "jcc", jcc, 0, M0F, 0x80, ANY, OPF_IZ | OPF_REL | OPF_CCOPC | OPF_F64 | OPF_END) \
+	X(LOOPNE, "loopne", loop, 0, M0, 0xE0, ANY, OPF_I8 | OPF_SX | OPF_REL | OPF_F64 | OPF_END) \
+	X(LOOPE, "loope", loop, 1, M0, 0xE1, ANY, OPF_I8 | OPF_SX | OPF_REL | OPF_F64 | OPF_END)   \
+	X(LOOP, "loop", loop, 2, M0, 0xE2, ANY, OPF_I8 | OPF_SX | OPF_REL | OPF_F64 | OPF_END)     \
+	X(JRCXZ, "jrcxz", loop, 3, M0, 0xE3, ANY, OPF_I8 | OPF_SX | OPF_REL | OPF_F64 | OPF_END)   \
+	X(RET_Iw, "ret", ret, 0, M0, 0xC2, ANY, OPF_I16 | OPF_F64 | OPF_END)                       \
+	X(RET, "ret", ret, 0, M0, 0xC3, ANY, OPF_F64 | OPF_END)                                    \
+	X(RETF_Iw, "retf", far_unimpl, 0, M0, 0xCA, ANY, OPF_I16 | OPF_END)                        \
+	X(RETF, "retf", far_unimpl, 0, M0, 0xCB, ANY, OPF_END)                                     \
+	X(SETCC, "setcc", setcc, 0, M0F, 0x90, ANY, OPF_MODRM | OPF_B | OPF_CCOPC)                 \
+	X(CMOVCC, "cmovcc", cmovcc, 0, M0F, 0x40, ANY, OPF_MODRM | OPF_CCOPC)                      \
+	X(MOVSB, "movsb", movs, 0, M0, 0xA4, ANY, OPF_B)                                           \
+	X(MOVSV, "movs", movs, 0, M0, 0xA5, ANY, 0)                                                \
+	X(CMPSB, "cmpsb", cmps, 0, M0, 0xA6, ANY, OPF_B)                                           \
+	X(CMPSV, "cmps", cmps, 0, M0, 0xA7, ANY, 0)                                                \
+	X(STOSB, "stosb", stos, 0, M0, 0xAA, ANY, OPF_B)                                           \
+	X(STOSV, "stos", stos, 0, M0, 0xAB, ANY, 0)                                                \
+	X(LODSB, "lodsb", lods, 0, M0, 0xAC, ANY, OPF_B)                                           \
+	X(LODSV, "lods", lods, 0, M0, 0xAD, ANY, 0)                                                \
+	X(SCASB, "scasb", scas, 0, M0, 0xAE, ANY, OPF_B)                                           \
+	X(SCASV, "scas", scas, 0, M0, 0xAF, ANY, 0)                                                \
+	X(XLAT, "xlat", xlat, 0, M0, 0xD7, ANY, OPF_B)                                             \
+	X(FWAIT, "fwait", nop, 0, M0, 0x9B, ANY, 0)                                                \
+	X(SAHF, "sahf", sahf, 0, M0, 0x9E, ANY, 0)                                                 \
+	X(LAHF, "lahf", lahf, 0, M0, 0x9F, ANY, 0)                                                 \
+	X(CMC, "cmc", flagop, 0, M0, 0xF5, ANY, 0)                                                 \
+	X(CLC, "clc", flagop, 1, M0, 0xF8, ANY, 0)                                                 \
+	X(STC, "stc", flagop, 2, M0, 0xF9, ANY, 0)                                                 \
+	X(CLD, "cld", flagop, 5, M0, 0xFC, ANY, 0)                                                 \
+	X(STD, "std", flagop, 6, M0, 0xFD, ANY, 0)                                                 \
+	X(CLI, "cli", cli, 0, M0, 0xFA, ANY, 0)                                                    \
+	X(STI, "sti", sti, 0, M0, 0xFB, ANY, OPF_END)                                              \
+	X(HLT, "hlt", hlt, 0, M0, 0xF4, ANY, OPF_END)                                              \
+	X(INT3, "int3", int_n, 1, M0, 0xCC, ANY, OPF_END)                                          \
+	X(INT_Ib, "int", int_n, 0, M0, 0xCD, ANY, OPF_I8 | OPF_END)                                \
+	X(INT1, "int1", int_n, 2, M0, 0xF1, ANY, OPF_END)                                          \
+	X(IRET, "iret", iret, 0, M0, 0xCF, ANY, OPF_END)                                           \
+	X(IN_ALIb, "in", io, 0, M0, 0xE4, ANY, OPF_B | OPF_I8 | OPF_END)                           \
+	X(IN_AXIb, "in", io, 0, M0, 0xE5, ANY, OPF_I8 | OPF_END)                                   \
+	X(OUT_IbAL, "out", io, 1, M0, 0xE6, ANY, OPF_B | OPF_I8 | OPF_END)                         \
+	X(OUT_IbAX, "out", io, 1, M0, 0xE7, ANY, OPF_I8 | OPF_END)                                 \
+	X(IN_ALDX, "in", io, 2, M0, 0xEC, ANY, OPF_B | OPF_END)                                    \
+	X(IN_AXDX, "in", io, 2, M0, 0xED, ANY, OPF_END)                                            \
+	X(OUT_DXAL, "out", io, 3, M0, 0xEE, ANY, OPF_B | OPF_END)                                  \
+	X(OUT_DXAX, "out", io, 3, M0, 0xEF, ANY, OPF_END)                                          \
+	X(INSB, "insb", io, 4, M0, 0x6C, ANY, OPF_B | OPF_END)                                     \
+	X(INSV, "ins", io, 4, M0, 0x6D, ANY, OPF_END)                                              \
+	X(OUTSB, "outsb", io, 5, M0, 0x6E, ANY, OPF_B | OPF_END)                                   \
+	X(OUTSV, "outs", io, 5, M0, 0x6F, ANY, OPF_END)                                            \
+	X(NOP_Ev, "nop", nop, 0, M0F, 0x1F, ANY, OPF_MODRM)                                        \
+	X(HINT_18, "prefetch", nop, 0, M0F, 0x18, ANY, OPF_MODRM)                                  \
+	X(PREFETCHW, "prefetchw", nop, 0, M0F, 0x0D, ANY, OPF_MODRM)                               \
+	X(UD2, "ud2", ud, 0, M0F, 0x0B, ANY, OPF_END)                                              \
+	X(UD1, "ud1", ud, 0, M0F, 0xB9, ANY, OPF_MODRM | OPF_END)                                  \
+	X(UD0, "ud0", ud, 0, M0F, 0xFF, ANY, OPF_MODRM | OPF_END)                                  \
+	X(SYSCALL, "syscall", syscall, 0, M0F, 0x05, ANY, OPF_END)                                 \
+	X(CLTS, "clts", clts, 0, M0F, 0x06, ANY, OPF_END)                                          \
+	X(SYSRET, "sysret", sysret, 0, M0F, 0x07, ANY, OPF_END)                                    \
+	X(INVD, "invd", wbinvd, 1, M0F, 0x08, ANY, OPF_END)                                        \
+	X(WBINVD, "wbinvd", wbinvd, 0, M0F, 0x09, ANY, OPF_END)                                    \
+	X(MOV_RdCd, "mov", mov_r_cr, 0, M0F, 0x20, ANY, OPF_MODRM | OPF_FREG | OPF_F64 | OPF_END)  \
+	X(MOV_RdDd, "mov", mov_r_dr, 0, M0F, 0x21, ANY, OPF_MODRM | OPF_FREG | OPF_F64 | OPF_END)  \
+	X(MOV_CdRd, "mov", mov_cr_r, 0, M0F, 0x22, ANY, OPF_MODRM | OPF_FREG | OPF_F64 | OPF_END)  \
+	X(MOV_DdRd, "mov", mov_dr_r, 0, M0F, 0x23, ANY, OPF_MODRM | OPF_FREG | OPF_F64 | OPF_END)  \
+	X(WRMSR, "wrmsr", wrmsr, 0, M0F, 0x30, ANY, OPF_END)                                       \
+	X(RDTSC, "rdtsc", rdtsc, 0, M0F, 0x31, ANY, OPF_END)                                       \
+	X(RDMSR, "rdmsr", rdmsr, 0, M0F, 0x32, ANY, OPF_END)                                       \
+	X(RDPMC, "rdpmc", rdpmc, 0, M0F, 0x33, ANY, OPF_END)                                       \
+	X(CPUID, "cpuid", cpuid, 0, M0F, 0xA2, ANY, OPF_END)                                       \
+	X(SLDT, "sldt", sldt_str, 0, M0F, 0x00, 0, OPF_MODRM)                                      \
+	X(STR, "str", sldt_str, 1, M0F, 0x00, 1, OPF_MODRM)                                        \
+	X(LLDT, "lldt", lldt_ltr, 0, M0F, 0x00, 2, OPF_MODRM | OPF_END)                            \
+	X(LTR, "ltr", lldt_ltr, 1, M0F, 0x00, 3, OPF_MODRM | OPF_END)                              \
+	X(SGDT, "sgdt", sdt, 0, M0F, 0x01, 0, OPF_MODRM | OPF_MEM)                                 \
+	X(SIDT, "sidt", sdt, 1, M0F, 0x01, 1, OPF_MODRM | OPF_MEM)                                 \
+	X(LGDT, "lgdt", ldt, 0, M0F, 0x01, 2, OPF_MODRM | OPF_MEM | OPF_END)                       \
+	X(LIDT, "lidt", ldt, 1, M0F, 0x01, 3, OPF_MODRM | OPF_MEM | OPF_END)                       \
+	X(SMSW, "smsw", smsw, 0, M0F, 0x01, 4, OPF_MODRM)                                          \
+	X(LMSW, "lmsw", lmsw, 0, M0F, 0x01, 6, OPF_MODRM | OPF_END)                                \
+	X(INVLPG, "invlpg", invlpg, 0, M0F, 0x01, 7, OPF_MODRM | OPF_MEM | OPF_END)                \
+	X(XGETBV, "xgetbv", xgetbv, 0, M0F01, 0xD0, ANY, OPF_PNO)                                  \
+	X(XSETBV, "xsetbv", xsetbv, 0, M0F01, 0xD1, ANY, OPF_PNO | OPF_END)                        \
+	X(VMRUN, "vmrun", hook, SS_CPU_HOOK_VMRUN, M0F01, 0xD8, ANY, OPF_PNO | OPF_END)            \
+	X(VMMCALL, "vmmcall", hook, SS_CPU_HOOK_VMMCALL, M0F01, 0xD9, ANY, OPF_PNO | OPF_END)      \
+	X(VMGEXIT, "vmgexit", hook, SS_CPU_HOOK_VMGEXIT, M0F01, 0xD9, ANY, OPF_PF3 | OPF_END)      \
+	X(VMLOAD, "vmload", hook, SS_CPU_HOOK_VMLOAD, M0F01, 0xDA, ANY, OPF_PNO | OPF_END)         \
+	X(VMSAVE, "vmsave", hook, SS_CPU_HOOK_VMSAVE, M0F01, 0xDB, ANY, OPF_PNO | OPF_END)         \
+	X(STGI, "stgi", hook, SS_CPU_HOOK_STGI, M0F01, 0xDC, ANY, OPF_PNO | OPF_END)               \
+	X(CLGI, "clgi", hook, SS_CPU_HOOK_CLGI, M0F01, 0xDD, ANY, OPF_PNO | OPF_END)               \
+	X(SKINIT, "skinit", hook, SS_CPU_HOOK_SKINIT, M0F01, 0xDE, ANY, OPF_PNO | OPF_END)         \
+	X(INVLPGA, "invlpga", hook, SS_CPU_HOOK_INVLPGA, M0F01, 0xDF, ANY, OPF_PNO | OPF_END)      \
+	X(CLAC, "clac", stac_clac, 0, M0F01, 0xCA, ANY, OPF_PNO)                                   \
+	X(STAC, "stac", stac_clac, 1, M0F01, 0xCB, ANY, OPF_PNO)                                   \
+	X(SWAPGS, "swapgs", swapgs, 0, M0F01, 0xF8, ANY, OPF_PNO)                                  \
+	X(RDTSCP, "rdtscp", rdtscp, 0, M0F01, 0xF9, ANY, OPF_PNO | OPF_END)                        \
+	X(RMPADJUST, "rmpadjust", hook, SS_CPU_HOOK_RMPADJUST, M0F01, 0xFE, ANY,                   \
+	  OPF_PF3 | OPF_END)                                                                       \
+	X(RMPUPDATE, "rmpupdate", hook, SS_CPU_HOOK_RMPUPDATE, M0F01, 0xFE, ANY,                   \
+	  OPF_PF2 | OPF_END)                                                                       \
+	X(PSMASH, "psmash", hook, SS_CPU_HOOK_PSMASH, M0F01, 0xFF, ANY, OPF_PF3 | OPF_END)         \
+	X(PVALIDATE, "pvalidate", hook, SS_CPU_HOOK_PVALIDATE, M0F01, 0xFF, ANY,                   \
+	  OPF_PF2 | OPF_END)                                                                       \
+	X(LFENCE, "lfence", nop, 0, M0F, 0xAE, 5, OPF_MODRM | OPF_REGM)                            \
+	X(MFENCE, "mfence", nop, 0, M0F, 0xAE, 6, OPF_MODRM | OPF_REGM)                            \
+	X(SFENCE, "sfence", nop, 0, M0F, 0xAE, 7, OPF_MODRM | OPF_REGM)                            \
+	X(CLFLUSH, "clflush", clflush, 0, M0F, 0xAE, 7, OPF_MODRM | OPF_MEM)
+
+#endif

@@ -1,0 +1,18 @@
+/* Prototypes of every instruction handler (generated from the opcode table) and the helpers the
+ * handler files share. */
+#ifndef SS_CPU_OPS_H
+#define SS_CPU_OPS_H
+
+#include "cpu/core.h"
+#include "cpu/opcodes.h"
+
+#define SS_OP_PROTO(id, m, h, a, map, opc, reg, fl) void ss_op_##h(ss_cpu *c, const ss_insn *i);
+SS_CPU_OPCODES(SS_OP_PROTO)
+#undef SS_OP_PROTO
+void ss_op_ud(ss_cpu *c, const ss_insn *i);
+
+uint64_t ss_alu(ss_cpu *c, unsigned op, unsigned sz, uint64_t a, uint64_t b);
+uint64_t ss_rmw_get(ss_cpu *c, const ss_insn *i, unsigned sz, uint64_t *lin);
+void ss_rmw_set(ss_cpu *c, const ss_insn *i, unsigned sz, uint64_t lin, uint64_t v);
+
+#endif

@@ -1,0 +1,550 @@
+/* System instructions: privilege checks, control/debug registers, descriptor tables, segment
+ * loads, SYSCALL/SYSRET, SWAPGS, INT/IRET, port I/O and the instructions whose semantics belong to
+ * the caller (hooks). APM vol. 2 and vol. 3; the hooks are listed in include/softsev/cpu.h. */
+#include "cpu/core.h"
+#include "cpu/ops.h"
+
+static inline void need_cpl0(ss_cpu *c)
+{
+	if (c->r.cpl != 0)
+		RAISE_GP0(c);
+}
+
+static inline unsigned iopl(ss_cpu *c)
+{
+	return (unsigned)((c->r.rflags >> 12) & 3);
+}
+
+void ss_op_cli(ss_cpu *c, const ss_insn *i)
+{
+	(void)i;
+	if (c->r.cpl > iopl(c))
+		RAISE_GP0(c);
+	c->r.rflags &= ~(uint64_t)F_IF;
+}
+
+void ss_op_sti(ss_cpu *c, const ss_insn *i)
+{
+	(void)i;
+	if (c->r.cpl > iopl(c))
+		RAISE_GP0(c);
+	if (!(c->r.rflags & F_IF))
+		c->r.interrupt_shadow = 1;
+	c->r.rflags |= F_IF;
+	c->brk = 1;
+}
+
+void ss_op_hlt(ss_cpu *c, const ss_insn *i)
+{
+	(void)i;
+	need_cpl0(c);
+	ss_exit_after(c, SS_CPU_EXIT_HLT);
+}
+
+void ss_op_int_n(ss_cpu *c, const ss_insn *i)
+{
+	int vec = i->aux == 0 ? (int)(i->imm & 0xff) : i->aux == 1 ? EXC_BP : EXC_DB;
+	ss_deliver_event(c, vec, 0, 0, i->aux != 2, c->r.rip);
+}
+
+static void read_desc(ss_cpu *c, uint16_t sel, uint8_t d[8], int vec_on_bad)
+{
+	uint64_t base = (sel & 4) ? c->r.ldtr.base : c->r.gdtr.base;
+	uint32_t limit = (sel & 4) ? c->r.ldtr.limit : c->r.gdtr.limit;
+	if ((uint32_t)(sel | 7u) > limit)
+		ss_raise(c, vec_on_bad, sel & 0xfffcu, 1);
+	ss_sys_read(c, base + (sel & ~7u), d, 8);
+}
+
+static uint16_t desc_attr(const uint8_t d[8])
+{
+	return (uint16_t)(d[5] | ((d[6] & 0xf0) << 4));
+}
+
+static uint64_t desc_base(const uint8_t d[8])
+{
+	return (uint64_t)d[2] | ((uint64_t)d[3] << 8) | ((uint64_t)d[4] << 16) |
+	       ((uint64_t)d[7] << 24);
+}
+
+static uint32_t desc_limit(const uint8_t d[8])
+{
+	uint32_t l = (uint32_t)d[0] | ((uint32_t)d[1] << 8) | ((uint32_t)(d[6] & 0xf) << 16);
+	return (d[6] & 0x80) ? (l << 12) | 0xfff : l;
+}
+
+void ss_load_seg(ss_cpu *c, unsigned seg, uint16_t sel)
+{
+	if (seg == SS_SEG_CS || seg >= SS_SEG_COUNT)
+		RAISE_UD(c);
+	ss_cpu_seg *s = &c->r.seg[seg];
+	if ((sel & 0xfffc) == 0) {
+		/* Null selector: allowed except SS at CPL 3 (APM vol. 2 §4.8.1); AMD keeps the
+		 * FS/GS base. */
+		if (seg == SS_SEG_SS && c->r.cpl == 3)
+			RAISE_GP0(c);
+		s->sel = sel;
+		s->attr = 0;
+		return;
+	}
+	uint8_t d[8];
+	read_desc(c, sel, d, EXC_GP);
+	unsigned type = d[5] & 0x1f, dpl = (d[5] >> 5) & 3, rpl = sel & 3;
+	if (seg == SS_SEG_SS) {
+		if ((type & 0x1a) != 0x12 || rpl != c->r.cpl || dpl != c->r.cpl)
+			ss_raise(c, EXC_GP, sel & 0xfffcu, 1);
+	} else {
+		/* Data, or readable code. */
+		if (!(type & 0x10) || (type & 0x0a) == 0x08)
+			ss_raise(c, EXC_GP, sel & 0xfffcu, 1);
+	}
+	if (!(d[5] & 0x80))
+		ss_raise(c, seg == SS_SEG_SS ? EXC_SS : EXC_NP, sel & 0xfffcu, 1);
+	s->sel = sel;
+	s->attr = desc_attr(d);
+	s->limit = desc_limit(d);
+	s->base = desc_base(d);
+}
+
+void ss_op_mov_rm_sreg(ss_cpu *c, const ss_insn *i)
+{
+	unsigned sr = (i->modrm >> 3) & 7;
+	if (sr >= SS_SEG_COUNT)
+		RAISE_UD(c);
+	uint16_t v = c->r.seg[sr].sel;
+	if (i->mod3)
+		reg_set(c, i->rm, i->osz, v);
+	else
+		ss_mem_write(c, mem_lin(c, i), 2, v);
+}
+
+void ss_op_mov_sreg_rm(ss_cpu *c, const ss_insn *i)
+{
+	unsigned sr = (i->modrm >> 3) & 7;
+	if (sr >= SS_SEG_COUNT || sr == SS_SEG_CS)
+		RAISE_UD(c);
+	ss_load_seg(c, sr, (uint16_t)rm_get(c, i, 1));
+	if (sr == SS_SEG_SS)
+		c->r.interrupt_shadow = 1;
+}
+
+void ss_op_iret(ss_cpu *c, const ss_insn *i)
+{
+	unsigned n = i->osz == 3 ? 8 : i->osz == 1 ? 2 : 4;
+	if (n != 8) {
+		ss_exit_insn(c, SS_CPU_EXIT_UNSUPPORTED); /* IRET/IRETD to legacy frames */
+	}
+	uint64_t sp = c->r.gpr[SS_RSP];
+	uint64_t f[5];
+	for (unsigned k = 0; k < 5; k++)
+		f[k] = ss_mem_read(c, sp + 8 * k, 8, SS_CPU_ACC_READ);
+	uint16_t cs = (uint16_t)f[1], ssel = (uint16_t)f[4];
+	unsigned rpl = cs & 3;
+	if ((cs & 0xfffc) == 0 || rpl < c->r.cpl)
+		ss_raise(c, EXC_GP, cs & 0xfffcu, 1);
+	uint8_t d[8];
+	read_desc(c, cs, d, EXC_GP);
+	if ((d[5] & 0x18) != 0x18)
+		ss_raise(c, EXC_GP, cs & 0xfffcu, 1);
+	if (!(d[5] & 0x80))
+		ss_raise(c, EXC_NP, cs & 0xfffcu, 1);
+	if (!(d[6] & 0x20))
+		ss_exit_insn(c, SS_CPU_EXIT_UNSUPPORTED); /* return to compatibility mode */
+	if ((f[0] >> 47) != 0 && (f[0] >> 47) != 0x1ffff)
+		RAISE_GP0(c);
+	uint64_t old = ss_flags_get(c);
+	uint64_t mask = F_ARITH | F_TF | F_DF | F_NT | F_AC | F_ID | F_RF | F_VIF | F_VIP;
+	if (c->r.cpl == 0)
+		mask |= F_IOPL;
+	if (c->r.cpl <= iopl(c))
+		mask |= F_IF;
+	ss_flags_set(c, (old & ~mask) | (f[2] & mask));
+	c->r.seg[SS_SEG_CS] = (ss_cpu_seg){cs, desc_attr(d), desc_limit(d), 0};
+	if (rpl != c->r.cpl && (ssel & 0xfffc) == 0)
+		ss_raise(c, EXC_GP, 0, 1);
+	ss_set_cpl(c, rpl);
+	if ((ssel & 0xfffc) == 0)
+		c->r.seg[SS_SEG_SS] = (ss_cpu_seg){ssel, 0, 0, 0};
+	else
+		ss_load_seg(c, SS_SEG_SS, ssel);
+	c->r.gpr[SS_RSP] = f[3];
+	c->r.rip = f[0];
+	c->brk = 1;
+}
+
+void ss_op_io(ss_cpu *c, const ss_insn *i)
+{
+	/* aux: 0 IN imm, 1 OUT imm, 2 IN DX, 3 OUT DX, 4 INS, 5 OUTS. No TSS I/O bitmap: CPL must
+	 * be <= IOPL (APM vol. 2 §13.2.2). */
+	if (c->r.cpl > iopl(c))
+		RAISE_GP0(c);
+	ss_cpu_exit *x = c->exit;
+	x->io.port = (uint16_t)(i->aux < 2 ? (i->imm & 0xff) : (c->r.gpr[SS_RDX] & 0xffff));
+	x->io.size = (uint8_t)(i->osz == 0 ? 1 : i->osz == 1 ? 2 : 4);
+	x->io.in = (uint8_t)(i->aux == 0 || i->aux == 2 || i->aux == 4);
+	x->io.string = (uint8_t)(i->aux >= 4);
+	x->io.rep = (uint8_t)(i->rep != 0);
+	ss_exit_insn(c, SS_CPU_EXIT_IO);
+}
+
+void ss_op_syscall(ss_cpu *c, const ss_insn *i)
+{
+	(void)i;
+	if (!(c->r.efer & EFER_SCE))
+		RAISE_UD(c);
+	uint64_t fl = ss_flags_get(c);
+	c->r.gpr[SS_RCX] = c->r.rip;
+	c->r.gpr[11] = fl & ~(uint64_t)F_RF;
+	uint16_t sel = (uint16_t)(c->r.star >> 32) & 0xfffc;
+	c->r.seg[SS_SEG_CS] = (ss_cpu_seg){sel, 0x29b, 0xffffffffu, 0};
+	c->r.seg[SS_SEG_SS] = (ss_cpu_seg){(uint16_t)(sel + 8), 0xc93, 0xffffffffu, 0};
+	ss_flags_set(c, fl & ~(c->r.sfmask | F_RF));
+	ss_set_cpl(c, 0);
+	c->r.rip = c->r.lstar;
+	c->brk = 1;
+}
+
+void ss_op_sysret(ss_cpu *c, const ss_insn *i)
+{
+	if (!(c->r.efer & EFER_SCE))
+		RAISE_UD(c);
+	need_cpl0(c);
+	if (i->osz != 3)
+		ss_exit_insn(c, SS_CPU_EXIT_UNSUPPORTED); /* SYSRET to compatibility mode */
+	uint64_t t = c->r.gpr[SS_RCX];
+	if ((t >> 47) != 0 && (t >> 47) != 0x1ffff)
+		RAISE_GP0(c);
+	uint16_t sel = (uint16_t)(c->r.star >> 48);
+	c->r.seg[SS_SEG_CS] = (ss_cpu_seg){(uint16_t)((sel + 16) | 3), 0x2fb, 0xffffffffu, 0};
+	/* AMD: SS.sel = STAR[63:48]+8 with RPL 3, attributes unchanged except DPL. */
+	c->r.seg[SS_SEG_SS].sel = (uint16_t)((sel + 8) | 3);
+	c->r.seg[SS_SEG_SS].attr = (uint16_t)(c->r.seg[SS_SEG_SS].attr | 0x60);
+	ss_flags_set(c, (c->r.gpr[11] & 0x3c7fd7) | 2);
+	ss_set_cpl(c, 3);
+	c->r.rip = t;
+	c->brk = 1;
+}
+
+void ss_op_swapgs(ss_cpu *c, const ss_insn *i)
+{
+	(void)i;
+	need_cpl0(c);
+	uint64_t t = c->r.seg[SS_SEG_GS].base;
+	c->r.seg[SS_SEG_GS].base = c->r.kernel_gs_base;
+	c->r.kernel_gs_base = t;
+}
+
+uint64_t ss_tsc(ss_cpu *c)
+{
+	/* Deterministic: the TSC counts retired instructions (DESIGN.md: runs are reproducible). */
+	return c->icount + c->r.tsc_offset;
+}
+
+void ss_op_rdtsc(ss_cpu *c, const ss_insn *i)
+{
+	(void)i;
+	if ((c->r.cr4 & 0x4) && c->r.cpl)
+		RAISE_GP0(c); /* CR4.TSD */
+	uint64_t t = ss_tsc(c);
+	c->r.gpr[SS_RAX] = (uint32_t)t;
+	c->r.gpr[SS_RDX] = t >> 32;
+}
+
+void ss_op_rdtscp(ss_cpu *c, const ss_insn *i)
+{
+	ss_op_rdtsc(c, i);
+	c->r.gpr[SS_RCX] = (uint32_t)c->r.tsc_aux;
+}
+
+void ss_op_rdpmc(ss_cpu *c, const ss_insn *i)
+{
+	(void)i;
+	RAISE_GP0(c); /* no performance counters are modelled */
+}
+
+void ss_op_cpuid(ss_cpu *c, const ss_insn *i)
+{
+	(void)i;
+	uint32_t r[4];
+	ss_cpuid(c, (uint32_t)c->r.gpr[SS_RAX], (uint32_t)c->r.gpr[SS_RCX], r);
+	c->r.gpr[SS_RAX] = r[0];
+	c->r.gpr[SS_RBX] = r[1];
+	c->r.gpr[SS_RCX] = r[2];
+	c->r.gpr[SS_RDX] = r[3];
+}
+
+void ss_op_rdmsr(ss_cpu *c, const ss_insn *i)
+{
+	(void)i;
+	need_cpl0(c);
+	uint64_t v;
+	uint32_t msr = (uint32_t)c->r.gpr[SS_RCX];
+	if (ss_msr_read(c, msr, &v) < 0) {
+		c->exit->msr = msr;
+		c->exit->msr_write = 0;
+		ss_exit_insn(c, SS_CPU_EXIT_MSR);
+	}
+	c->r.gpr[SS_RAX] = (uint32_t)v;
+	c->r.gpr[SS_RDX] = v >> 32;
+}
+
+void ss_op_wrmsr(ss_cpu *c, const ss_insn *i)
+{
+	(void)i;
+	need_cpl0(c);
+	uint32_t msr = (uint32_t)c->r.gpr[SS_RCX];
+	uint64_t v = (c->r.gpr[SS_RDX] << 32) | (uint32_t)c->r.gpr[SS_RAX];
+	int rc = ss_msr_write(c, msr, v);
+	if (rc == -2)
+		RAISE_GP0(c);
+	if (rc < 0) {
+		c->exit->msr = msr;
+		c->exit->msr_write = 1;
+		ss_exit_insn(c, SS_CPU_EXIT_MSR);
+	}
+	c->brk = 1;
+}
+
+void ss_op_mov_r_cr(ss_cpu *c, const ss_insn *i)
+{
+	need_cpl0(c);
+	uint64_t v;
+	switch (i->reg) {
+	case 0: v = c->r.cr0; break;
+	case 2: v = c->r.cr2; break;
+	case 3: v = c->r.cr3; break;
+	case 4: v = c->r.cr4; break;
+	case 8: v = c->r.cr8; break;
+	default: RAISE_UD(c);
+	}
+	c->r.gpr[i->rm] = v;
+}
+
+void ss_op_mov_cr_r(ss_cpu *c, const ss_insn *i)
+{
+	need_cpl0(c);
+	uint64_t v = c->r.gpr[i->rm];
+	switch (i->reg) {
+	case 0:
+		if ((v >> 32) || ((v & CR0_PG) && !(v & CR0_PE)))
+			RAISE_GP0(c);
+		if (!(v & CR0_PG) && (c->r.efer & EFER_LMA))
+			ss_exit_insn(c, SS_CPU_EXIT_UNSUPPORTED); /* leaving long mode */
+		c->r.cr0 = v | CR0_ET;
+		break;
+	case 2: c->r.cr2 = v; break;
+	case 3:
+		if (v >> 52)
+			RAISE_GP0(c);
+		c->r.cr3 = v;
+		break;
+	case 4:
+		/* Reserved bits (beyond those defined up to SMAP/PKE/CET) and clearing PAE in
+		 * long mode fault. */
+		if ((v & ~0x3f77fffull) || ((c->r.efer & EFER_LMA) && !(v & CR4_PAE)))
+			RAISE_GP0(c);
+		if (((v ^ c->r.cr4) & CR4_LA57) && (c->r.efer & EFER_LMA))
+			RAISE_GP0(c);
+		c->r.cr4 = v;
+		break;
+	case 8:
+		if (v >> 4)
+			RAISE_GP0(c);
+		c->r.cr8 = v;
+		break;
+	default: RAISE_UD(c);
+	}
+	ss_cpu_flush_tlb(c);
+	c->brk = 1;
+}
+
+void ss_op_mov_r_dr(ss_cpu *c, const ss_insn *i)
+{
+	need_cpl0(c);
+	unsigned r = i->reg;
+	if (r > 7)
+		RAISE_UD(c);
+	if ((r == 4 || r == 5) && (c->r.cr4 & 0x8))
+		RAISE_UD(c); /* CR4.DE */
+	if (r == 4 || r == 5)
+		r += 2;
+	c->r.gpr[i->rm] = c->r.dr[r];
+}
+
+void ss_op_mov_dr_r(ss_cpu *c, const ss_insn *i)
+{
+	need_cpl0(c);
+	unsigned r = i->reg;
+	uint64_t v = c->r.gpr[i->rm];
+	if (r > 7)
+		RAISE_UD(c);
+	if ((r == 4 || r == 5) && (c->r.cr4 & 0x8))
+		RAISE_UD(c);
+	if (r == 4 || r == 5)
+		r += 2;
+	if ((r == 6 || r == 7) && (v >> 32))
+		RAISE_GP0(c);
+	c->r.dr[r] = v;
+}
+
+void ss_op_sdt(ss_cpu *c, const ss_insn *i)
+{
+	const ss_cpu_dtr *t = i->aux ? &c->r.idtr : &c->r.gdtr;
+	uint64_t lin = mem_lin(c, i);
+	ss_mem_probe_write(c, lin, 10);
+	ss_mem_write(c, lin, 2, t->limit);
+	ss_mem_write(c, lin + 2, 8, t->base);
+}
+
+void ss_op_ldt(ss_cpu *c, const ss_insn *i)
+{
+	need_cpl0(c);
+	uint64_t lin = mem_lin(c, i);
+	uint16_t limit = (uint16_t)ss_mem_read(c, lin, 2, SS_CPU_ACC_READ);
+	uint64_t base = ss_mem_read(c, lin + 2, 8, SS_CPU_ACC_READ);
+	if ((base >> 47) != 0 && (base >> 47) != 0x1ffff)
+		RAISE_GP0(c);
+	ss_cpu_dtr *t = i->aux ? &c->r.idtr : &c->r.gdtr;
+	t->limit = limit;
+	t->base = base;
+}
+
+void ss_op_sldt_str(ss_cpu *c, const ss_insn *i)
+{
+	uint16_t v = i->aux ? c->r.tr.sel : c->r.ldtr.sel;
+	if (i->mod3)
+		reg_set(c, i->rm, i->osz, v);
+	else
+		ss_mem_write(c, mem_lin(c, i), 2, v);
+}
+
+void ss_op_lldt_ltr(ss_cpu *c, const ss_insn *i)
+{
+	need_cpl0(c);
+	uint16_t sel = (uint16_t)rm_get(c, i, 1);
+	ss_cpu_seg *s = i->aux ? &c->r.tr : &c->r.ldtr;
+	if ((sel & 0xfffc) == 0) {
+		if (i->aux)
+			RAISE_GP0(c); /* LTR with a null selector */
+		s->sel = sel;
+		s->attr = 0;
+		return;
+	}
+	if (sel & 4)
+		ss_raise(c, EXC_GP, sel & 0xfffcu, 1);
+	if ((uint32_t)(sel | 15u) > c->r.gdtr.limit)
+		ss_raise(c, EXC_GP, sel & 0xfffcu, 1);
+	uint8_t d[16];
+	uint64_t at = c->r.gdtr.base + (sel & ~7u);
+	ss_sys_read(c, at, d, 16);
+	unsigned type = d[5] & 0x1f;
+	/* System descriptors: LDT type 2, available 64-bit TSS type 9. */
+	if (type != (i->aux ? 0x09u : 0x02u))
+		ss_raise(c, EXC_GP, sel & 0xfffcu, 1);
+	if (!(d[5] & 0x80))
+		ss_raise(c, EXC_NP, sel & 0xfffcu, 1);
+	s->sel = sel;
+	s->attr = desc_attr(d);
+	s->limit = desc_limit(d);
+	s->base = desc_base(d) |
+		  ((uint64_t)(d[8] | (d[9] << 8) | (d[10] << 16) | ((uint32_t)d[11] << 24)) << 32);
+	if (i->aux) {
+		/* Mark the TSS busy in the GDT (type 0xB). */
+		uint8_t cpl = c->r.cpl;
+		c->r.cpl = 0;
+		ss_mem_write(c, at + 5, 1, d[5] | 2);
+		c->r.cpl = cpl;
+		s->attr |= 2;
+	}
+}
+
+void ss_op_smsw(ss_cpu *c, const ss_insn *i)
+{
+	if (i->mod3)
+		reg_set(c, i->rm, i->osz, c->r.cr0 & ss_size_mask[i->osz]);
+	else
+		ss_mem_write(c, mem_lin(c, i), 2, c->r.cr0 & 0xffff);
+}
+
+void ss_op_lmsw(ss_cpu *c, const ss_insn *i)
+{
+	need_cpl0(c);
+	uint64_t v = rm_get(c, i, 1);
+	/* Only PE, MP, EM, TS; PE can be set but not cleared. */
+	c->r.cr0 = (c->r.cr0 & ~0xeull) | (v & 0xf) | (c->r.cr0 & 1);
+	c->brk = 1;
+}
+
+void ss_op_clts(ss_cpu *c, const ss_insn *i)
+{
+	(void)i;
+	need_cpl0(c);
+	c->r.cr0 &= ~CR0_TS;
+}
+
+void ss_op_invlpg(ss_cpu *c, const ss_insn *i)
+{
+	need_cpl0(c);
+	ss_tlb_flush_page(c, mem_lin(c, i));
+	c->brk = 1;
+}
+
+void ss_op_wbinvd(ss_cpu *c, const ss_insn *i)
+{
+	(void)i;
+	need_cpl0(c);
+}
+
+void ss_op_clflush(ss_cpu *c, const ss_insn *i)
+{
+	ss_mem_read(c, mem_lin(c, i), 1, SS_CPU_ACC_READ); /* faults like a byte load */
+}
+
+void ss_op_xgetbv(ss_cpu *c, const ss_insn *i)
+{
+	(void)i;
+	if (!(c->r.cr4 & CR4_OSXSAVE))
+		RAISE_UD(c);
+	if ((uint32_t)c->r.gpr[SS_RCX] != 0)
+		RAISE_GP0(c);
+	c->r.gpr[SS_RAX] = (uint32_t)c->r.xcr0;
+	c->r.gpr[SS_RDX] = c->r.xcr0 >> 32;
+}
+
+void ss_op_xsetbv(ss_cpu *c, const ss_insn *i)
+{
+	(void)i;
+	if (!(c->r.cr4 & CR4_OSXSAVE))
+		RAISE_UD(c);
+	need_cpl0(c);
+	uint64_t v = (c->r.gpr[SS_RDX] << 32) | (uint32_t)c->r.gpr[SS_RAX];
+	/* XCR0: x87 (bit 0) must be set; only x87 and SSE state are offered by the CPUID model. */
+	if ((uint32_t)c->r.gpr[SS_RCX] != 0 || !(v & 1) || (v & ~3ull))
+		RAISE_GP0(c);
+	c->r.xcr0 = v;
+}
+
+void ss_op_stac_clac(ss_cpu *c, const ss_insn *i)
+{
+	if (c->r.cpl != 0)
+		RAISE_UD(c);
+	if (i->aux)
+		c->r.rflags |= F_AC;
+	else
+		c->r.rflags &= ~(uint64_t)F_AC;
+}
+
+void ss_op_hook(ss_cpu *c, const ss_insn *i)
+{
+	int h = i->aux;
+	/* SVM instructions need EFER.SVME (APM vol. 2 §15.4) and CPL 0. */
+	if (h == SS_CPU_HOOK_VMRUN || h == SS_CPU_HOOK_VMLOAD || h == SS_CPU_HOOK_VMSAVE ||
+	    h == SS_CPU_HOOK_STGI || h == SS_CPU_HOOK_CLGI || h == SS_CPU_HOOK_SKINIT ||
+	    h == SS_CPU_HOOK_INVLPGA) {
+		if (!(c->r.efer & EFER_SVME))
+			RAISE_UD(c);
+		need_cpl0(c);
+	}
+	c->exit->hook = h;
+	ss_exit_insn(c, SS_CPU_EXIT_HOOK);
+}
