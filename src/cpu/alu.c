@@ -56,11 +56,11 @@ static inline void alu_rm(ss_cpu *c, const ss_insn *i, uint64_t b)
 	}
 	uint64_t lin = mem_lin(c, i);
 	if (op == 7) {
-		ss_alu(c, op, sz, ss_mem_read(c, lin, 1u << sz, SS_CPU_ACC_READ), b);
+		ss_alu(c, op, sz, ss_lin_read(c, lin, 1u << sz, SS_CPU_ACC_READ), b);
 		return;
 	}
-	uint64_t r = ss_alu(c, op, sz, ss_mem_read(c, lin, 1u << sz, SS_CPU_ACC_WRITE), b);
-	ss_mem_write(c, lin, 1u << sz, r);
+	uint64_t r = ss_alu(c, op, sz, ss_lin_read(c, lin, 1u << sz, SS_CPU_ACC_WRITE), b);
+	ss_lin_write(c, lin, 1u << sz, r);
 }
 
 void ss_op_alu_rm_r(ss_cpu *c, const ss_insn *i)
@@ -112,7 +112,7 @@ uint64_t ss_rmw_get(ss_cpu *c, const ss_insn *i, unsigned sz, uint64_t *lin)
 	if (i->mod3)
 		return reg_get(c, i->rm, sz);
 	*lin = mem_lin(c, i);
-	return ss_mem_read(c, *lin, 1u << sz, SS_CPU_ACC_WRITE);
+	return ss_lin_read(c, *lin, 1u << sz, SS_CPU_ACC_WRITE);
 }
 
 void ss_rmw_set(ss_cpu *c, const ss_insn *i, unsigned sz, uint64_t lin, uint64_t v)
@@ -120,7 +120,7 @@ void ss_rmw_set(ss_cpu *c, const ss_insn *i, unsigned sz, uint64_t lin, uint64_t
 	if (i->mod3)
 		reg_set(c, i->rm, sz, v);
 	else
-		ss_mem_write(c, lin, 1u << sz, v);
+		ss_lin_write(c, lin, 1u << sz, v);
 }
 
 void ss_op_not(ss_cpu *c, const ss_insn *i)

@@ -22,7 +22,7 @@ static void bt_apply(ss_cpu *c, const ss_insn *i, uint64_t off, int mem_bitstrin
 		}
 		bit = off & (w - 1);
 		lin = lin_of(c, i->seg, ea);
-		v = ss_mem_read(c, lin, 1u << sz, op ? SS_CPU_ACC_WRITE : SS_CPU_ACC_READ);
+		v = ss_lin_read(c, lin, 1u << sz, op ? SS_CPU_ACC_WRITE : SS_CPU_ACC_READ);
 	}
 	uint64_t cf = (v >> bit) & 1, nv = v;
 	switch (op) {
@@ -35,7 +35,7 @@ static void bt_apply(ss_cpu *c, const ss_insn *i, uint64_t off, int mem_bitstrin
 		if (i->mod3)
 			reg_set(c, i->rm, sz, nv);
 		else
-			ss_mem_write(c, lin, 1u << sz, nv);
+			ss_lin_write(c, lin, 1u << sz, nv);
 	}
 	flags_eager(c, F_CF, cf ? F_CF : 0);
 }

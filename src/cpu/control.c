@@ -45,7 +45,7 @@ void ss_op_pop_rm(ss_cpu *c, const ss_insn *i)
 {
 	unsigned n = stack_bytes(i);
 	uint64_t old = c->r.gpr[SS_RSP];
-	uint64_t v = ss_mem_read(c, lin_of(c, SS_SEG_SS, old), n, SS_CPU_ACC_READ);
+	uint64_t v = ss_lin_read(c, lin_of(c, SS_SEG_SS, old), n, SS_CPU_ACC_READ);
 	if (i->mod3) {
 		c->r.gpr[SS_RSP] = old + n;
 		reg_set(c, i->rm, i->osz, v);
@@ -55,7 +55,7 @@ void ss_op_pop_rm(ss_cpu *c, const ss_insn *i)
 	c->r.gpr[SS_RSP] = old + n;
 	uint64_t lin = mem_lin(c, i);
 	c->r.gpr[SS_RSP] = old;
-	ss_mem_write(c, lin, n, v);
+	ss_lin_write(c, lin, n, v);
 	c->r.gpr[SS_RSP] = old + n;
 }
 
@@ -88,7 +88,7 @@ void ss_op_push_seg(ss_cpu *c, const ss_insn *i)
 void ss_op_pop_seg(ss_cpu *c, const ss_insn *i)
 {
 	uint64_t sp = c->r.gpr[SS_RSP];
-	uint64_t v = ss_mem_read(c, lin_of(c, SS_SEG_SS, sp), stack_bytes(i), SS_CPU_ACC_READ);
+	uint64_t v = ss_lin_read(c, lin_of(c, SS_SEG_SS, sp), stack_bytes(i), SS_CPU_ACC_READ);
 	ss_load_seg(c, i->aux, (uint16_t)v);
 	c->r.gpr[SS_RSP] = sp + stack_bytes(i);
 }
@@ -102,14 +102,14 @@ void ss_op_enter(ss_cpu *c, const ss_insn *i)
 	if (level) {
 		for (unsigned k = 1; k < level; k++) {
 			rbp -= n;
-			push(c, n, ss_mem_read(c, lin_of(c, SS_SEG_SS, rbp), n, SS_CPU_ACC_READ));
+			push(c, n, ss_lin_read(c, lin_of(c, SS_SEG_SS, rbp), n, SS_CPU_ACC_READ));
 		}
 		push(c, n, frame);
 	}
 	uint64_t nsp = c->r.gpr[SS_RSP] - (i->imm & 0xffff);
 	/* The new stack top must be writable before anything is committed (APM "ENTER"). */
 	if (nsp != c->r.gpr[SS_RSP])
-		ss_mem_probe_write(c, lin_of(c, SS_SEG_SS, nsp), 1);
+		ss_lin_probe_write(c, lin_of(c, SS_SEG_SS, nsp), 1);
 	(void)sp0;
 	reg_set(c, SS_RBP, i->osz == 1 ? 1 : 3, frame);
 	c->r.gpr[SS_RSP] = nsp;
@@ -119,7 +119,7 @@ void ss_op_leave(ss_cpu *c, const ss_insn *i)
 {
 	uint64_t sp = c->r.gpr[SS_RBP];
 	unsigned n = stack_bytes(i);
-	uint64_t v = ss_mem_read(c, lin_of(c, SS_SEG_SS, sp), n, SS_CPU_ACC_READ);
+	uint64_t v = ss_lin_read(c, lin_of(c, SS_SEG_SS, sp), n, SS_CPU_ACC_READ);
 	c->r.gpr[SS_RSP] = sp + n;
 	reg_set(c, SS_RBP, i->osz == 1 ? 1 : 3, v);
 }
@@ -185,7 +185,7 @@ void ss_op_loop(ss_cpu *c, const ss_insn *i)
 void ss_op_ret(ss_cpu *c, const ss_insn *i)
 {
 	uint64_t sp = c->r.gpr[SS_RSP];
-	uint64_t t = ss_mem_read(c, lin_of(c, SS_SEG_SS, sp), 8, SS_CPU_ACC_READ);
+	uint64_t t = ss_lin_read(c, lin_of(c, SS_SEG_SS, sp), 8, SS_CPU_ACC_READ);
 	if (!canonical(t))
 		RAISE_GP0(c);
 	c->r.gpr[SS_RSP] = sp + 8 + (i->imm & 0xffff);

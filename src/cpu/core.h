@@ -206,12 +206,12 @@ void ss_sys_read(ss_cpu *c, uint64_t lin, void *buf, unsigned n);
 void ss_set_cpl(ss_cpu *c, unsigned cpl);
 
 /* ---- memory (mmu.c) ---- */
-uint64_t ss_mem_read(ss_cpu *c, uint64_t lin, unsigned bytes, int kind);
-void ss_mem_write(ss_cpu *c, uint64_t lin, unsigned bytes, uint64_t v);
-void ss_mem_read_buf(ss_cpu *c, uint64_t lin, void *buf, unsigned bytes, int kind);
-void ss_mem_write_buf(ss_cpu *c, uint64_t lin, const void *buf, unsigned bytes);
+uint64_t ss_lin_read(ss_cpu *c, uint64_t lin, unsigned bytes, int kind);
+void ss_lin_write(ss_cpu *c, uint64_t lin, unsigned bytes, uint64_t v);
+void ss_lin_read_buf(ss_cpu *c, uint64_t lin, void *buf, unsigned bytes, int kind);
+void ss_lin_write_buf(ss_cpu *c, uint64_t lin, const void *buf, unsigned bytes);
 /* Checks that [lin, lin+bytes) is writable (for read-modify-write and multi-part stores). */
-void ss_mem_probe_write(ss_cpu *c, uint64_t lin, unsigned bytes);
+void ss_lin_probe_write(ss_cpu *c, uint64_t lin, unsigned bytes);
 /* Translates a fetch address; fills pa. Raises #PF on failure. */
 uint64_t ss_xlat_fetch(ss_cpu *c, uint64_t lin);
 /* Physical access helpers through the ops table (raise #NPF/#PF/exit on errors). */
@@ -333,7 +333,7 @@ static inline uint64_t rm_get(ss_cpu *c, const ss_insn *i, unsigned sz)
 {
 	if (i->mod3)
 		return reg_get(c, i->rm, sz);
-	return ss_mem_read(c, mem_lin(c, i), 1u << sz, SS_CPU_ACC_READ);
+	return ss_lin_read(c, mem_lin(c, i), 1u << sz, SS_CPU_ACC_READ);
 }
 
 static inline void rm_set(ss_cpu *c, const ss_insn *i, unsigned sz, uint64_t v)
@@ -341,7 +341,7 @@ static inline void rm_set(ss_cpu *c, const ss_insn *i, unsigned sz, uint64_t v)
 	if (i->mod3)
 		reg_set(c, i->rm, sz, v);
 	else
-		ss_mem_write(c, mem_lin(c, i), 1u << sz, v);
+		ss_lin_write(c, mem_lin(c, i), 1u << sz, v);
 }
 
 static inline uint64_t sext(uint64_t v, unsigned sz)
@@ -358,14 +358,14 @@ static inline uint64_t sext(uint64_t v, unsigned sz)
 static inline void push(ss_cpu *c, unsigned bytes, uint64_t v)
 {
 	uint64_t sp = c->r.gpr[SS_RSP] - bytes;
-	ss_mem_write(c, lin_of(c, SS_SEG_SS, sp), bytes, v);
+	ss_lin_write(c, lin_of(c, SS_SEG_SS, sp), bytes, v);
 	c->r.gpr[SS_RSP] = sp;
 }
 
 static inline uint64_t pop(ss_cpu *c, unsigned bytes)
 {
 	uint64_t sp = c->r.gpr[SS_RSP];
-	uint64_t v = ss_mem_read(c, lin_of(c, SS_SEG_SS, sp), bytes, SS_CPU_ACC_READ);
+	uint64_t v = ss_lin_read(c, lin_of(c, SS_SEG_SS, sp), bytes, SS_CPU_ACC_READ);
 	c->r.gpr[SS_RSP] = sp + bytes;
 	return v;
 }

@@ -34,9 +34,9 @@ void ss_op_mov_moffs(ss_cpu *c, const ss_insn *i)
 	uint64_t off = i->asz == 2 ? (i->imm & 0xffffffffu) : i->imm;
 	uint64_t lin = lin_of(c, i->seg, off);
 	if (i->aux == 0)
-		reg_set(c, SS_RAX, i->osz, ss_mem_read(c, lin, 1u << i->osz, SS_CPU_ACC_READ));
+		reg_set(c, SS_RAX, i->osz, ss_lin_read(c, lin, 1u << i->osz, SS_CPU_ACC_READ));
 	else
-		ss_mem_write(c, lin, 1u << i->osz, reg_get(c, SS_RAX, i->osz));
+		ss_lin_write(c, lin, 1u << i->osz, reg_get(c, SS_RAX, i->osz));
 }
 
 void ss_op_movzx(ss_cpu *c, const ss_insn *i)
@@ -87,7 +87,7 @@ void ss_op_cmpxchg(ss_cpu *c, const ss_insn *i)
 		ss_rmw_set(c, i, sz, lin, reg_get(c, i->reg, sz));
 	} else {
 		if (!i->mod3)
-			ss_mem_write(c, lin, 1u << sz, d); /* memory is always written (APM) */
+			ss_lin_write(c, lin, 1u << sz, d); /* memory is always written (APM) */
 		reg_set(c, SS_RAX, sz, d);
 	}
 }
@@ -99,27 +99,27 @@ void ss_op_cmpxchg16b(ss_cpu *c, const ss_insn *i)
 		if (lin & 15)
 			RAISE_GP0(c);
 		uint64_t m[2];
-		ss_mem_probe_write(c, lin, 16);
-		ss_mem_read_buf(c, lin, m, 16, SS_CPU_ACC_WRITE);
+		ss_lin_probe_write(c, lin, 16);
+		ss_lin_read_buf(c, lin, m, 16, SS_CPU_ACC_WRITE);
 		if (m[0] == c->r.gpr[SS_RAX] && m[1] == c->r.gpr[SS_RDX]) {
 			uint64_t n[2] = {c->r.gpr[SS_RBX], c->r.gpr[SS_RCX]};
-			ss_mem_write_buf(c, lin, n, 16);
+			ss_lin_write_buf(c, lin, n, 16);
 			flags_eager(c, F_ZF, F_ZF);
 		} else {
-			ss_mem_write_buf(c, lin, m, 16);
+			ss_lin_write_buf(c, lin, m, 16);
 			c->r.gpr[SS_RAX] = m[0];
 			c->r.gpr[SS_RDX] = m[1];
 			flags_eager(c, F_ZF, 0);
 		}
 		return;
 	}
-	uint64_t m = ss_mem_read(c, lin, 8, SS_CPU_ACC_WRITE);
+	uint64_t m = ss_lin_read(c, lin, 8, SS_CPU_ACC_WRITE);
 	uint64_t want = (c->r.gpr[SS_RDX] << 32) | (uint32_t)c->r.gpr[SS_RAX];
 	if (m == want) {
-		ss_mem_write(c, lin, 8, (c->r.gpr[SS_RCX] << 32) | (uint32_t)c->r.gpr[SS_RBX]);
+		ss_lin_write(c, lin, 8, (c->r.gpr[SS_RCX] << 32) | (uint32_t)c->r.gpr[SS_RBX]);
 		flags_eager(c, F_ZF, F_ZF);
 	} else {
-		ss_mem_write(c, lin, 8, m);
+		ss_lin_write(c, lin, 8, m);
 		c->r.gpr[SS_RAX] = (uint32_t)m;
 		c->r.gpr[SS_RDX] = m >> 32;
 		flags_eager(c, F_ZF, 0);
@@ -153,7 +153,7 @@ void ss_op_xlat(ss_cpu *c, const ss_insn *i)
 	uint64_t off = c->r.gpr[SS_RBX] + (c->r.gpr[SS_RAX] & 0xff);
 	if (i->asz == 2)
 		off &= 0xffffffffu;
-	reg_set(c, SS_RAX, 0, ss_mem_read(c, lin_of(c, i->seg, off), 1, SS_CPU_ACC_READ));
+	reg_set(c, SS_RAX, 0, ss_lin_read(c, lin_of(c, i->seg, off), 1, SS_CPU_ACC_READ));
 }
 
 void ss_op_sahf(ss_cpu *c, const ss_insn *i)

@@ -35,7 +35,7 @@ void ss_sys_read(ss_cpu *c, uint64_t lin, void *buf, unsigned n)
 	uint8_t *p = buf;
 	for (unsigned k = 0; k < n; k += 8) {
 		unsigned m = n - k < 8 ? n - k : 8;
-		uint64_t v = ss_mem_read(c, lin + k, m, SS_CPU_ACC_READ);
+		uint64_t v = ss_lin_read(c, lin + k, m, SS_CPU_ACC_READ);
 		memcpy(p + k, &v, m);
 	}
 	c->r.cpl = cpl;
@@ -109,10 +109,10 @@ void ss_deliver_event(ss_cpu *c, int vec, int has_err, uint32_t err, int soft, u
 	c->r.cpl = (uint8_t)ncpl;
 	for (unsigned k = 0; k < nf; k++) {
 		uint64_t a = rsp - 8 * (nf - k);
-		ss_mem_probe_write(c, a, 8);
+		ss_lin_probe_write(c, a, 8);
 	}
 	for (unsigned k = 0; k < nf; k++)
-		ss_mem_write(c, rsp - 8 * (nf - k), 8, frame[k]);
+		ss_lin_write(c, rsp - 8 * (nf - k), 8, frame[k]);
 	c->r.cpl = cpl0;
 
 	if (ncpl < c->r.cpl)

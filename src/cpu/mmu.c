@@ -353,7 +353,7 @@ static void mem_access(ss_cpu *c, uint64_t lin, uint8_t *buf, unsigned n, int k)
 	access_piece(c, &b, lin + first, buf + first, n - first, k);
 }
 
-uint64_t ss_mem_read(ss_cpu *c, uint64_t lin, unsigned n, int kind)
+uint64_t ss_lin_read(ss_cpu *c, uint64_t lin, unsigned n, int kind)
 {
 	int k = kind == SS_CPU_ACC_WRITE ? K_W : K_R;
 	if ((lin & 0xfff) + n <= 4096) {
@@ -367,12 +367,12 @@ uint64_t ss_mem_read(ss_cpu *c, uint64_t lin, unsigned n, int kind)
 	}
 	uint64_t v = 0;
 	if (k == K_W)
-		ss_mem_probe_write(c, lin, n);
+		ss_lin_probe_write(c, lin, n);
 	mem_access(c, lin, (uint8_t *)&v, n, K_R);
 	return v;
 }
 
-void ss_mem_write(ss_cpu *c, uint64_t lin, unsigned n, uint64_t v)
+void ss_lin_write(ss_cpu *c, uint64_t lin, unsigned n, uint64_t v)
 {
 	if ((lin & 0xfff) + n <= 4096) {
 		ss_tlb_entry *e = &c->tlb[(lin >> 12) & (SS_TLB_SLOTS - 1)];
@@ -385,20 +385,20 @@ void ss_mem_write(ss_cpu *c, uint64_t lin, unsigned n, uint64_t v)
 	mem_access(c, lin, (uint8_t *)&v, n, K_W);
 }
 
-void ss_mem_read_buf(ss_cpu *c, uint64_t lin, void *buf, unsigned n, int kind)
+void ss_lin_read_buf(ss_cpu *c, uint64_t lin, void *buf, unsigned n, int kind)
 {
 	(void)kind;
 	mem_access(c, lin, buf, n, K_R);
 }
 
-void ss_mem_write_buf(ss_cpu *c, uint64_t lin, const void *buf, unsigned n)
+void ss_lin_write_buf(ss_cpu *c, uint64_t lin, const void *buf, unsigned n)
 {
 	uint8_t tmp[16];
 	memcpy(tmp, buf, n);
 	mem_access(c, lin, tmp, n, K_W);
 }
 
-void ss_mem_probe_write(ss_cpu *c, uint64_t lin, unsigned n)
+void ss_lin_probe_write(ss_cpu *c, uint64_t lin, unsigned n)
 {
 	translate(c, lin, K_W);
 	if ((lin & 0xfff) + n > 4096)

@@ -45,32 +45,32 @@ static int one(ss_cpu *c, const ss_insn *i, const strctx *s, int kind)
 	switch (kind) {
 	case 0: { /* MOVS */
 		uint64_t v =
-		    ss_mem_read(c, lin_of(c, i->seg, areg(c, s, SS_RSI)), n, SS_CPU_ACC_READ);
-		ss_mem_write(c, areg(c, s, SS_RDI), n, v);
+		    ss_lin_read(c, lin_of(c, i->seg, areg(c, s, SS_RSI)), n, SS_CPU_ACC_READ);
+		ss_lin_write(c, areg(c, s, SS_RDI), n, v);
 		advance(c, s, SS_RSI);
 		advance(c, s, SS_RDI);
 		return 0;
 	}
 	case 1: { /* CMPS: flags of [RSI] - [RDI] */
 		uint64_t a =
-		    ss_mem_read(c, lin_of(c, i->seg, areg(c, s, SS_RSI)), n, SS_CPU_ACC_READ);
-		uint64_t b = ss_mem_read(c, areg(c, s, SS_RDI), n, SS_CPU_ACC_READ);
+		    ss_lin_read(c, lin_of(c, i->seg, areg(c, s, SS_RSI)), n, SS_CPU_ACC_READ);
+		uint64_t b = ss_lin_read(c, areg(c, s, SS_RDI), n, SS_CPU_ACC_READ);
 		ss_alu(c, 7, i->osz, a, b);
 		advance(c, s, SS_RSI);
 		advance(c, s, SS_RDI);
 		return 1;
 	}
 	case 2: /* STOS */
-		ss_mem_write(c, areg(c, s, SS_RDI), n, reg_get(c, SS_RAX, i->osz));
+		ss_lin_write(c, areg(c, s, SS_RDI), n, reg_get(c, SS_RAX, i->osz));
 		advance(c, s, SS_RDI);
 		return 0;
 	case 3: /* LODS */
 		reg_set(c, SS_RAX, i->osz,
-			ss_mem_read(c, lin_of(c, i->seg, areg(c, s, SS_RSI)), n, SS_CPU_ACC_READ));
+			ss_lin_read(c, lin_of(c, i->seg, areg(c, s, SS_RSI)), n, SS_CPU_ACC_READ));
 		advance(c, s, SS_RSI);
 		return 0;
 	default: { /* SCAS: flags of rAX - [RDI] */
-		uint64_t b = ss_mem_read(c, areg(c, s, SS_RDI), n, SS_CPU_ACC_READ);
+		uint64_t b = ss_lin_read(c, areg(c, s, SS_RDI), n, SS_CPU_ACC_READ);
 		ss_alu(c, 7, i->osz, reg_get(c, SS_RAX, i->osz), b);
 		advance(c, s, SS_RDI);
 		return 1;

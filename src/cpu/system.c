@@ -115,7 +115,7 @@ void ss_op_mov_rm_sreg(ss_cpu *c, const ss_insn *i)
 	if (i->mod3)
 		reg_set(c, i->rm, i->osz, v);
 	else
-		ss_mem_write(c, mem_lin(c, i), 2, v);
+		ss_lin_write(c, mem_lin(c, i), 2, v);
 }
 
 void ss_op_mov_sreg_rm(ss_cpu *c, const ss_insn *i)
@@ -137,7 +137,7 @@ void ss_op_iret(ss_cpu *c, const ss_insn *i)
 	uint64_t sp = c->r.gpr[SS_RSP];
 	uint64_t f[5];
 	for (unsigned k = 0; k < 5; k++)
-		f[k] = ss_mem_read(c, sp + 8 * k, 8, SS_CPU_ACC_READ);
+		f[k] = ss_lin_read(c, sp + 8 * k, 8, SS_CPU_ACC_READ);
 	uint16_t cs = (uint16_t)f[1], ssel = (uint16_t)f[4];
 	unsigned rpl = cs & 3;
 	if ((cs & 0xfffc) == 0 || rpl < c->r.cpl)
@@ -391,17 +391,17 @@ void ss_op_sdt(ss_cpu *c, const ss_insn *i)
 {
 	const ss_cpu_dtr *t = i->aux ? &c->r.idtr : &c->r.gdtr;
 	uint64_t lin = mem_lin(c, i);
-	ss_mem_probe_write(c, lin, 10);
-	ss_mem_write(c, lin, 2, t->limit);
-	ss_mem_write(c, lin + 2, 8, t->base);
+	ss_lin_probe_write(c, lin, 10);
+	ss_lin_write(c, lin, 2, t->limit);
+	ss_lin_write(c, lin + 2, 8, t->base);
 }
 
 void ss_op_ldt(ss_cpu *c, const ss_insn *i)
 {
 	need_cpl0(c);
 	uint64_t lin = mem_lin(c, i);
-	uint16_t limit = (uint16_t)ss_mem_read(c, lin, 2, SS_CPU_ACC_READ);
-	uint64_t base = ss_mem_read(c, lin + 2, 8, SS_CPU_ACC_READ);
+	uint16_t limit = (uint16_t)ss_lin_read(c, lin, 2, SS_CPU_ACC_READ);
+	uint64_t base = ss_lin_read(c, lin + 2, 8, SS_CPU_ACC_READ);
 	if ((base >> 47) != 0 && (base >> 47) != 0x1ffff)
 		RAISE_GP0(c);
 	ss_cpu_dtr *t = i->aux ? &c->r.idtr : &c->r.gdtr;
@@ -415,7 +415,7 @@ void ss_op_sldt_str(ss_cpu *c, const ss_insn *i)
 	if (i->mod3)
 		reg_set(c, i->rm, i->osz, v);
 	else
-		ss_mem_write(c, mem_lin(c, i), 2, v);
+		ss_lin_write(c, mem_lin(c, i), 2, v);
 }
 
 void ss_op_lldt_ltr(ss_cpu *c, const ss_insn *i)
@@ -452,7 +452,7 @@ void ss_op_lldt_ltr(ss_cpu *c, const ss_insn *i)
 		/* Mark the TSS busy in the GDT (type 0xB). */
 		uint8_t cpl = c->r.cpl;
 		c->r.cpl = 0;
-		ss_mem_write(c, at + 5, 1, d[5] | 2);
+		ss_lin_write(c, at + 5, 1, d[5] | 2);
 		c->r.cpl = cpl;
 		s->attr |= 2;
 	}
@@ -463,7 +463,7 @@ void ss_op_smsw(ss_cpu *c, const ss_insn *i)
 	if (i->mod3)
 		reg_set(c, i->rm, i->osz, c->r.cr0 & ss_size_mask[i->osz]);
 	else
-		ss_mem_write(c, mem_lin(c, i), 2, c->r.cr0 & 0xffff);
+		ss_lin_write(c, mem_lin(c, i), 2, c->r.cr0 & 0xffff);
 }
 
 void ss_op_lmsw(ss_cpu *c, const ss_insn *i)
@@ -497,7 +497,7 @@ void ss_op_wbinvd(ss_cpu *c, const ss_insn *i)
 
 void ss_op_clflush(ss_cpu *c, const ss_insn *i)
 {
-	ss_mem_read(c, mem_lin(c, i), 1, SS_CPU_ACC_READ); /* faults like a byte load */
+	ss_lin_read(c, mem_lin(c, i), 1, SS_CPU_ACC_READ); /* faults like a byte load */
 }
 
 void ss_op_xgetbv(ss_cpu *c, const ss_insn *i)
