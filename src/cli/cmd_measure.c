@@ -8,6 +8,7 @@
 #include "util/json.h"
 
 #include <softsev/abi/snp_page_info.h>
+#include <softsev/crypto_md.h>
 #include <softsev/measure.h>
 
 #include <ctype.h>
@@ -626,6 +627,8 @@ static int build_opts(const args *a, ss_measure_opts *o, ss_measure_mode *mode)
 
 int ss_cmd_measure(int argc, char **argv)
 {
+	/* A measurement only hashes and HMACs: skip openssl.cnf and the error strings. */
+	ss_crypto_init_hash_only();
 	args a = {0};
 	a.out = SS_OUT_TEXT;
 	optind = 1;

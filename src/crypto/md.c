@@ -2,6 +2,7 @@
  * one EVP_MD_CTX reused with EVP_DigestInit_ex2. */
 #include <softsev/crypto_md.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 
@@ -11,6 +12,14 @@ struct ss_md {
 	EVP_MD_CTX *scratch; /* for peek: a copy of ctx finalized in its place */
 	size_t len;
 };
+
+int ss_crypto_init_hash_only(void)
+{
+	return OPENSSL_init_crypto(
+		   OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL) == 1
+		   ? 0
+		   : SS_ECRYPTO;
+}
 
 ss_md *ss_md_new(ss_hash_alg alg)
 {

@@ -127,13 +127,19 @@ int ss_measure(const ss_measure_opts *opts, uint8_t digest[48], size_t *digest_l
 	rc = ss_ovmf_parse(opts->ovmf, opts->ovmf_len, &ovmf, err);
 	if (rc)
 		return rc;
+	ss_hashes_job job;
+	bool hashes = opts->has_kernel && opts->mode != SS_MEASURE_SNP_OVMF_HASH;
+	if (hashes)
+		ss_hashes_job_start(&job, opts);
 	if (opts->mode == SS_MEASURE_SEV || opts->mode == SS_MEASURE_SEV_ES) {
-		rc = ss_measure_sev(opts, &ovmf, digest, err);
+		rc = ss_measure_sev(opts, &ovmf, hashes ? &job : NULL, digest, err);
 		*digest_len = 32;
 	} else {
-		rc = ss_measure_snp(opts, &ovmf, digest, err);
+		rc = ss_measure_snp(opts, &ovmf, hashes ? &job : NULL, digest, err);
 		*digest_len = 48;
 	}
+	if (hashes)
+		ss_hashes_job_wait(&job, NULL);
 	ss_ovmf_free(&ovmf);
 	return rc;
 }

@@ -5,6 +5,8 @@
 #include <softsev/crypto_md.h>
 #include <softsev/measure.h>
 
+#include <pthread.h>
+
 #define SS_PAGE_SIZE 4096u
 #define SS_4GIB	     0x100000000ull
 
@@ -24,10 +26,25 @@ void ss_measure_report(const ss_measure_opts *opts, size_t *index, const char *w
 		       uint64_t gpa, uint8_t page_type, uint64_t length, const uint8_t *contents,
 		       size_t contents_len, const uint8_t *digest, size_t digest_len);
 
-/* The mode implementations; ss_measure validates the common options first. */
-int ss_measure_sev(const ss_measure_opts *opts, const ss_ovmf *ovmf, uint8_t digest[32],
-		   ss_error *err);
-int ss_measure_snp(const ss_measure_opts *opts, const ss_ovmf *ovmf, uint8_t digest[48],
-		   ss_error *err);
+/* The kernel hashes table, computed on a second thread while the firmware is hashed: SHA-256 of
+ * the kernel and initrd is most of the work of the largest launches and does not depend on
+ * anything else (falls back to the calling thread if no thread can be started). */
+typedef struct ss_hashes_job {
+	const ss_measure_opts *opts;
+	bool threaded, joined;
+	int rc;
+	pthread_t thread;
+	uint8_t table[176];
+} ss_hashes_job;
+void ss_hashes_job_start(ss_hashes_job *job, const ss_measure_opts *opts);
+/* Waits for the table (idempotent); returns 0 or SS_ECRYPTO. */
+int ss_hashes_job_wait(ss_hashes_job *job, uint8_t table[176]);
+
+/* The mode implementations; ss_measure validates the common options first and starts the
+ * hashes job when there is a kernel. */
+int ss_measure_sev(const ss_measure_opts *opts, const ss_ovmf *ovmf, ss_hashes_job *job,
+		   uint8_t digest[32], ss_error *err);
+int ss_measure_snp(const ss_measure_opts *opts, const ss_ovmf *ovmf, ss_hashes_job *job,
+		   uint8_t digest[48], ss_error *err);
 
 #endif

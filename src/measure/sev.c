@@ -35,7 +35,8 @@ static int feed(sev_ctx *c, const char *what, long item, const uint8_t *data, si
 	return 0;
 }
 
-int ss_measure_sev(const ss_measure_opts *o, const ss_ovmf *ovmf, uint8_t digest[32], ss_error *err)
+int ss_measure_sev(const ss_measure_opts *o, const ss_ovmf *ovmf, ss_hashes_job *job,
+		   uint8_t digest[32], ss_error *err)
 {
 	bool es = o->mode == SS_MEASURE_SEV_ES;
 	/* measurement.md §2: the firmware must say where the hashes table goes. */
@@ -67,8 +68,7 @@ int ss_measure_sev(const ss_measure_opts *o, const ss_ovmf *ovmf, uint8_t digest
 		goto out;
 	if (o->has_kernel) {
 		uint8_t table[SS_SEV_HASH_TABLE_PADDED_LEN];
-		if (ss_sev_hashes_build(o->kernel, o->kernel_len, o->has_initrd ? o->initrd : NULL,
-					o->initrd_len, o->append, table) ||
+		if (ss_hashes_job_wait(job, table) ||
 		    feed(&c, "kernel-hashes", -1, table, sizeof(table), NULL))
 			goto out;
 	}

@@ -38,3 +38,33 @@ int ss_sev_hashes_build(const uint8_t *kernel, size_t kernel_len, const uint8_t 
 	put_entry(table, offsetof(ss_sev_hash_table, kernel), SS_SEV_HASHES_GUID_KERNEL_BYTES, hk);
 	return 0;
 }
+
+static void *hashes_job_run(void *arg)
+{
+	ss_hashes_job *job = arg;
+	const ss_measure_opts *o = job->opts;
+	job->rc = ss_sev_hashes_build(o->kernel, o->kernel_len, o->has_initrd ? o->initrd : NULL,
+				      o->initrd_len, o->append, job->table);
+	return NULL;
+}
+
+void ss_hashes_job_start(ss_hashes_job *job, const ss_measure_opts *opts)
+{
+	memset(job, 0, sizeof(*job));
+	job->opts = opts;
+	job->threaded = pthread_create(&job->thread, NULL, hashes_job_run, job) == 0;
+}
+
+int ss_hashes_job_wait(ss_hashes_job *job, uint8_t table[176])
+{
+	if (!job->joined) {
+		if (job->threaded)
+			pthread_join(job->thread, NULL);
+		else
+			hashes_job_run(job);
+		job->joined = true;
+	}
+	if (table && !job->rc)
+		memcpy(table, job->table, sizeof(job->table));
+	return job->rc;
+}

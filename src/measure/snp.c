@@ -22,6 +22,7 @@ const char *ss_snp_page_type_name(uint8_t t)
 
 typedef struct gctx {
 	const ss_measure_opts *opts;
+	ss_hashes_job *hashes; /* the kernel hashes table, being computed */
 	ss_md *sha;
 	uint8_t ld[48];
 	size_t step;
@@ -79,7 +80,7 @@ static int whole_pages(const char *name, size_t len, ss_error *err)
 
 /* The 4 KiB page holding the kernel hashes table at the offset of SEV_HASH_TABLE_RV's GPA within
  * its page (measurement.md §1.4). */
-static int hashes_page(const ss_measure_opts *o, const ss_ovmf *ovmf, const ss_ovmf_section *s,
+static int hashes_page(ss_hashes_job *job, const ss_ovmf *ovmf, const ss_ovmf_section *s,
 		       uint8_t page[SS_PAGE_SIZE], ss_error *err)
 {
 	if (s->size != SS_PAGE_SIZE)
@@ -101,8 +102,7 @@ static int hashes_page(const ss_measure_opts *o, const ss_ovmf *ovmf, const ss_o
 		    "of its page",
 		    ovmf->hash_table_gpa, SS_SEV_HASH_TABLE_PADDED_LEN);
 	memset(page, 0, SS_PAGE_SIZE);
-	if (ss_sev_hashes_build(o->kernel, o->kernel_len, o->has_initrd ? o->initrd : NULL,
-				o->initrd_len, o->append, page + off))
+	if (!job || ss_hashes_job_wait(job, page + off))
 		return ss_fail(err, SS_ECRYPTO, "SHA-256 of the kernel, initrd or cmdline failed");
 	return 0;
 }
@@ -134,7 +134,7 @@ static int metadata_pages(gctx *g, const ss_ovmf *meta, const ss_ovmf *hashes_sr
 		case SS_OVMF_SECTION_SNP_KERNEL_HASHES:
 			if (kernel) {
 				uint8_t page[SS_PAGE_SIZE], h[48];
-				if ((rc = hashes_page(g->opts, hashes_src, s, page, err)))
+				if ((rc = hashes_page(g->hashes, hashes_src, s, page, err)))
 					return rc;
 				if (ss_md_digest(g->sha, page, sizeof(page), h))
 					return ss_fail(err, SS_ECRYPTO, "SHA-384 failed");
@@ -278,9 +278,10 @@ out:
 	return rc;
 }
 
-int ss_measure_snp(const ss_measure_opts *o, const ss_ovmf *ovmf, uint8_t digest[48], ss_error *err)
+int ss_measure_snp(const ss_measure_opts *o, const ss_ovmf *ovmf, ss_hashes_job *job,
+		   uint8_t digest[48], ss_error *err)
 {
-	gctx g = {.opts = o};
+	gctx g = {.opts = o, .hashes = job};
 	g.sha = ss_md_new(SS_HASH_SHA384);
 	if (!g.sha)
 		return ss_fail(err, SS_ENOMEM, "cannot set up SHA-384");
