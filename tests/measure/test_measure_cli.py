@@ -315,6 +315,77 @@ def main():
        read("vmsa0.bin")[0x3B0:0x3B8] == bytes(8), "--dump-vmsa (cwd), seves has no sev_features")
     os.chdir(cwd)
 
+
+    # 6. SEV LAUNCH_MEASURE (firmware-abi.md §3.5): the spec's vector through the CLI, then real
+    # firmware digests against Python's hmac module.
+    import hmac as pyhmac
+    tik, mn = "66320db73158a35a255d051758e95ed4", "4fbe0bedbad6c86ae8f68971d103e554"
+    ld_empty = hashlib.sha256(b"").hexdigest()
+    vec = "6faab2daae389bcd3405a05d6cafe33c0414f7bedd0bae19ba5f38b7fd1664ea"
+    lm = ["--tik", tik, "--api-major", "0", "--api-minor", "18", "--build", "15", "--policy", "0"]
+    ok(digest("--mode", "sev", "--launch-digest", ld_empty, *lm, "--mnonce", mn) == vec + mn,
+       "LAUNCH_MEASURE vector via --launch-digest")
+    blob_b64 = base64.b64encode(bytes.fromhex(vec + mn)).decode()
+    ok(digest("--mode", "sev", "--launch-digest", ld_empty, *lm, "--mnonce", mn,
+              "--output-format", "base64") == blob_b64, "LAUNCH_MEASURE blob in base64 (sevctl)")
+    rc, out, err = run("--mode", "sev", "--launch-digest", ld_empty, *lm, "--check-measurement", blob_b64)
+    ok(rc == 0 and vec in out, "--check-measurement base64 matches", err)
+    blob_file = os.path.join(tmp, "blob.bin")
+    with open(blob_file, "wb") as f:
+        f.write(bytes.fromhex(vec + mn))
+    rc, out, err = run("--mode", "sev", "--launch-digest", ld_empty, *lm, "--check-measurement", blob_file)
+    ok(rc == 0, "--check-measurement raw file matches", err)
+    bad_blob = bytearray(bytes.fromhex(vec + mn))
+    bad_blob[5] ^= 0x40
+    rc, out, err = run("--mode", "sev", "--launch-digest", ld_empty, *lm, "--check-measurement", bad_blob.hex())
+    ok(rc == 5 and "mismatch" in err, "--check-measurement mismatch exits 5", err)
+    rc, out, err = run("--mode", "sev", "--launch-digest", ld_empty, "--tik", tik, "--api-major", "0",
+                       "--api-minor", "18", "--build", "16", "--policy", "0", "--check-measurement", blob_b64)
+    ok(rc == 5, "--check-measurement with another build exits 5", err)
+    tik_file = os.path.join(tmp, "tik.bin")
+    with open(tik_file, "wb") as f:
+        f.write(bytes.fromhex(tik))
+    ok(digest("--mode", "sev", "--launch-digest", ld_empty, "--tik", tik_file, *lm[2:], "--mnonce", mn)
+       == vec + mn, "--tik from a raw file")
+    key = os.urandom(16)
+    nonce = os.urandom(16)
+    with open(tik_file, "w") as f:
+        f.write(key.hex() + "\n")
+    for mode, extra in (("sev", []), ("seves", ["--vcpus", "2", "--vcpu-type", "EPYC-Milan"])):
+        ld = bytes.fromhex(digest("--mode", mode, *A, *extra))
+        for api_minor in (18, 16):
+            msg = (bytes([4, 0, api_minor, 7]) if api_minor >= 17 else b"") + struct.pack("<I", 0x30001) + ld + nonce
+            want_h = pyhmac.new(key, msg, hashlib.sha256).hexdigest()
+            got = digest("--mode", mode, *A, *extra, "--tik", tik_file, "--api-major", "0",
+                         "--api-minor", str(api_minor), "--build", "7", "--policy", "0x30001",
+                         "--mnonce", nonce.hex())
+            ok(got == want_h + nonce.hex(), "LAUNCH_MEASURE %s, API 0.%d, against Python's hmac" % (mode, api_minor), got)
+    rc, out, err = run("--mode", "sev", *A, "--tik", tik_file, "--api-major", "0", "--api-minor", "18",
+                       "--build", "7", "--policy", "1", "--mnonce", nonce.hex(), "-o", "json")
+    j = json.loads(out) if rc == 0 else {}
+    ok(rc == 0 and j["digest"] == hashlib.sha256(amd).hexdigest() and
+       len(j["launch_measure"]["measurement"]) == 64, "LAUNCH_MEASURE -o json", err)
+
+    # 7. Other edges: the ovmf-hash seed appears as a step; a zero reset EIP with APs is refused.
+    rc, out, err = run(*base, "--vcpu-type", "EPYC-v4", "--snp-ovmf-hash", seed.hex(), "-o", "json")
+    j = json.loads(out) if rc == 0 else {}
+    ok(rc == 0 and j["steps"][0]["what"] == "seed" and j["steps"][0]["digest"] == seed.hex() and
+       j["digest"] == want, "--snp-ovmf-hash shows the seed step", err)
+    b = bytearray(amd)
+    i = bytes(b).find(oracle.RESET_BLOCK)
+    struct.pack_into("<I", b, i - 6, 0)
+    zero_eip = os.path.join(tmp, "zero-eip.fd")
+    with open(zero_eip, "wb") as f:
+        f.write(b)
+    ok(len(digest("--mode", "snp", "--ovmf", zero_eip, "--vcpus", "1", "--vcpu-type", "EPYC")) == 96,
+       "reset EIP 0 with only the BSP is accepted")
+    rc, out, err = run("--mode", "snp", "--ovmf", zero_eip, "--vcpus", "2", "--vcpu-type", "EPYC")
+    ok(rc == 1 and "reset EIP 0" in err, "reset EIP 0 with APs is refused", err)
+    rc, out, err = run("--mode", "snp", *A, "--vcpus", "1", "--vcpu-type", "EPYC", "--kernel", "/dev/null")
+    ok(rc == 0, "kernel hashes into the AmdSev page", err)
+    rc, out, err = run("--version")
+    ok(rc == 0 and "0.0.13" in out, "--version names the reference version")
+
     # Misuse: exit 2 naming the flag
     usage_cases = [
         (["--ovmf", amd_path], "--mode"),
