@@ -381,16 +381,20 @@ static void print_encoded(const uint8_t *p, size_t len, bool base64)
 	}
 }
 
-static void json_ovmf(ss_json *j, const char *path, const uint8_t *data, size_t len)
+static void json_ovmf(ss_json *j, const char *key, const char *path, const uint8_t *data,
+		      size_t len)
 {
 	ss_ovmf o;
 	ss_error e;
-	ss_json_key(j, "ovmf");
+	ss_json_key(j, key);
 	ss_json_begin_object(j);
 	ss_json_kv_string(j, "path", path);
 	ss_json_kv_u64(j, "size", len);
-	if (ss_ovmf_parse(data, len, &o, &e) == 0) {
-		ss_json_kv_hex_u64(j, "gpa", o.gpa);
+	if (ss_ovmf_parse(data, len, &o, &e) != 0) {
+		ss_json_kv_string(j, "error", e.msg);
+	} else {
+		if (!strcmp(key, "ovmf")) /* the SVSM is not loaded at the end of 4 GiB */
+			ss_json_kv_hex_u64(j, "gpa", o.gpa);
 		ss_json_kv_bool(j, "footer_table", o.has_footer);
 		if (o.has_reset_block)
 			ss_json_kv_hex_u64(j, "sev_es_reset_eip", o.reset_eip);
@@ -398,6 +402,8 @@ static void json_ovmf(ss_json *j, const char *path, const uint8_t *data, size_t 
 			ss_json_kv_hex_u64(j, "sev_hash_table_gpa", o.hash_table_gpa);
 		if (o.has_metadata)
 			ss_json_kv_hex_u64(j, "sev_metadata_offset", o.metadata_offset);
+		if (o.has_svsm_info)
+			ss_json_kv_hex_u64(j, "svsm_entry_offset", o.svsm_entry);
 		ss_json_key(j, "sections");
 		ss_json_begin_array(j);
 		for (size_t i = 0; i < o.n_sections; i++) {
@@ -798,7 +804,9 @@ int ss_cmd_measure(int argc, char **argv)
 			oc.json = &j;
 			ss_json_begin_object(&j);
 			ss_json_kv_string(&j, "mode", a.mode);
-			json_ovmf(&j, a.ovmf, ovmf.data, ovmf.len);
+			json_ovmf(&j, "ovmf", a.ovmf, ovmf.data, ovmf.len);
+			if (a.svsm)
+				json_ovmf(&j, "svsm", a.svsm, svsm.data, svsm.len);
 			if (mode != SS_MEASURE_SEV && mode != SS_MEASURE_SNP_OVMF_HASH) {
 				ss_json_kv_u64(&j, "vcpus", (uint64_t)o.vcpus);
 				ss_json_kv_string(&j, "vmm_type", ss_vmm_type_name(o.vmm));

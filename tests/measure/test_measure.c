@@ -10,6 +10,7 @@
 #include <softsev/abi/sev_hashes.h>
 #include <softsev/abi/snp_page_info.h>
 #include <softsev/crypto.h>
+#include <softsev/crypto_md.h>
 #include <softsev/measure.h>
 #include <stdlib.h>
 #include <string.h>
@@ -552,6 +553,35 @@ TEST(snp_without_table)
 	CHECK_MEM(d, want, 32);
 }
 
+/* The reusable digest contexts agree with OpenSSL's one-shot digests, streaming and peeking. */
+TEST(md_contexts_agree_with_one_shot)
+{
+	uint8_t buf[5000];
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 31 + 7);
+	ss_md *m = ss_md_new(SS_HASH_SHA384), *m2 = ss_md_new(SS_HASH_SHA256);
+	REQUIRE(m && m2);
+	CHECK(ss_md_len(m) == 48 && ss_md_len(m2) == 32);
+	uint8_t a[48], b[48], c[48];
+	for (int round = 0; round < 3; round++) { /* reuse */
+		REQUIRE(ss_md_digest(m, buf, sizeof(buf), a) == 0);
+		REQUIRE(ss_sha384(buf, sizeof(buf), b) == 0);
+		CHECK_MEM(a, b, 48);
+	}
+	REQUIRE(ss_md_begin(m2) == 0);
+	REQUIRE(ss_md_update(m2, buf, 1000) == 0);
+	REQUIRE(ss_md_peek(m2, a) == 0);
+	REQUIRE(ss_sha256(buf, 1000, b) == 0);
+	CHECK_MEM(a, b, 32); /* peek: the digest so far */
+	REQUIRE(ss_md_update(m2, buf + 1000, 4000) == 0);
+	REQUIRE(ss_md_final(m2, c) == 0);
+	REQUIRE(ss_sha256(buf, 5000, b) == 0);
+	CHECK_MEM(c, b, 32); /* the stream went on after the peek */
+	ss_md_free(m);
+	ss_md_free(m2);
+}
+
 TEST_MAIN(reference_vectors, reference_refusals, amdsev_fixture_metadata, vmsa_matches_real_dump,
 	  cpu_signatures, launch_measure_hmac_vector, sev_hashes_layout, mode_and_vmm_names,
-	  parser_rejects_malformed_tables, parser_rejects_malformed_metadata, snp_without_table)
+	  parser_rejects_malformed_tables, parser_rejects_malformed_metadata, snp_without_table,
+	  md_contexts_agree_with_one_shot)
