@@ -187,7 +187,7 @@ static int cmd_certs(int argc, char **argv)
 	int rc = ss_cert_table_parse(data, len, items, SS_CERT_TABLE_MAX, &n, &err);
 	if (!rc)
 		rc = ss_mkdir_p(dir, 0755, &err);
-	char paths[SS_CERT_TABLE_MAX][4096];
+	char paths[SS_CERT_TABLE_MAX][1024];
 	for (size_t i = 0; !rc && i < n; i++) {
 		char base[64], g[37];
 		ss_cert_table_guid_text(items[i].guid, g);
