@@ -30,9 +30,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SS_MEM_PAGE    4096u
-#define SS_MEM_FAULTED 1 /* positive: the access faulted architecturally, see struct ss_mem_fault  \
-			  */
+#define SS_MEM_PAGE 4096u
+#define SS_MEM_FAULTED                                                                             \
+	1 /* positive: the access faulted architecturally, see struct ss_mem_fault                 \
+	   */
 
 struct ss_mem;	  /* the memory system */
 struct ss_mem_fw; /* the firmware (PSP) port: key slots, firmware accesses, RMP transitions */
@@ -236,9 +237,11 @@ enum ss_mem_key_mode {
 	SS_MEM_KEY_SEV = 1, /* ACTIVATE: SEV or SEV-ES guest; no RMP checks for its accesses */
 	SS_MEM_KEY_SNP = 2, /* SNP_ACTIVATE: SNP guest; RMP checks and the guest instructions */
 };
-/* Loads key slot asid (1..max_asid) with an XTS key: 32 bytes (AES-128-XTS) or 64 bytes
- * (AES-256-XTS, SNP policy MEM_AES_256_XTS). A loaded slot is unloaded first. Pages last written
- * under the old key keep their DRAM bytes. Returns 0 or SS_EINVAL / SS_ECRYPTO. */
+/* Loads key slot asid (1..max_asid): a 16-byte VEK (AES-128-XTS with the tweak key
+ * HMAC-SHA256(VEK, "softsev XTS tweak key")[0:16]), a 32-byte XTS key (AES-128-XTS, K1 || K2) or
+ * a 64-byte XTS key (AES-256-XTS, SNP policy MEM_AES_256_XTS). A loaded slot is unloaded first;
+ * pages last written under the old key keep their DRAM bytes. Returns 0 or SS_EINVAL/SS_ECRYPTO. */
+#define SS_MEM_VEK128_LEN 16
 int ss_mem_fw_key_load(struct ss_mem_fw *fw, uint16_t asid, const uint8_t *key, size_t key_len,
 		       enum ss_mem_key_mode mode, ss_error *err);
 /* DEACTIVATE / DECOMMISSION: forgets the key (DRAM keeps the ciphertext). 0 or SS_EINVAL. */

@@ -222,8 +222,28 @@ int ss_mem_fw_key_load(struct ss_mem_fw *fw, uint16_t asid, const uint8_t *key, 
 	if (mode != SS_MEM_KEY_SEV && mode != SS_MEM_KEY_SNP)
 		return ss_fail(err, SS_EINVAL, "key slot mode %d: want SEV (1) or SNP (2)",
 			       (int)mode);
+	if (key_len != SS_MEM_VEK128_LEN && key_len != SS_XTS128_KEY_LEN &&
+	    key_len != SS_XTS256_KEY_LEN)
+		return ss_fail(err, SS_EINVAL,
+			       "key slot ASID %u: key length %zu, want 16 (VEK), 32 or 64 (XTS)",
+			       asid, key_len);
+	/* A 16-byte VEK (the SEV API's AES-128 key) gets a tweak key derived from it, so the PSP
+	 * can hand over the key it generated as is. */
+	uint8_t full[SS_XTS128_KEY_LEN], mac[SS_SHA256_LEN];
+	if (key_len == SS_MEM_VEK128_LEN) {
+		static const char label[] = "softsev XTS tweak key";
+		if (ss_hmac_sha256(key, key_len, label, sizeof(label) - 1, mac))
+			return ss_fail(err, SS_ECRYPTO,
+				       "key slot ASID %u: tweak key derivation failed", asid);
+		memcpy(full, key, 16);
+		memcpy(full + 16, mac, 16);
+		key = full;
+		key_len = sizeof(full);
+	}
 	ss_xts *x;
 	int rc = ss_xts_new(key, key_len, &x, err);
+	memset(full, 0, sizeof(full));
+	memset(mac, 0, sizeof(mac));
 	if (rc)
 		return ss_wrap(err, "key slot ASID %u", asid);
 	rc = unload(m, asid);

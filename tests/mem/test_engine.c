@@ -288,6 +288,30 @@ TEST(snp_aes256_policy)
 	fx_fini(&x);
 }
 
+TEST(vek128_derives_its_tweak_key)
+{
+	/* A 16-byte VEK as the SEV API generates it: K2 = HMAC-SHA256(VEK, label)[0:16]. */
+	struct fx x;
+	REQUIRE(fx_init(&x, SEV));
+	uint8_t vek[16], full[32], p[64], h[64], want[64];
+	struct ss_mem_fault f;
+	ss_error err;
+	fx_key(vek, 16, 12);
+	REQUIRE(ss_mem_fw_key_load(x.fw, 4, vek, 16, SS_MEM_KEY_SEV, &err) == 0);
+	fill(p, 64, 43);
+	REQUIRE(g_write(&x, 4, GPA_A, p, 64, &f) == 0);
+	REQUIRE(h_read(&x, SPA_OF(GPA_A), h, 64, &f) == 0);
+	static const char label[] = "softsev XTS tweak key";
+	uint8_t mac[32];
+	unsigned ml = 32;
+	REQUIRE(HMAC(EVP_sha256(), vek, 16, (const uint8_t *)label, sizeof(label) - 1, mac, &ml));
+	memcpy(full, vek, 16);
+	memcpy(full + 16, mac, 16);
+	REQUIRE(ref_xts(full, 32, 1, SPA_OF(GPA_A), p, want, 64));
+	CHECK_MEM(h, want, 64);
+	fx_fini(&x);
+}
+
 TEST(key_unload_keeps_ciphertext)
 {
 	struct fx x;
@@ -321,7 +345,7 @@ TEST(firmware_port_once_and_bad_keys)
 	uint8_t same[32] = {0};
 	CHECK(ss_mem_fw_key_load(x.fw, 1, same, 32, SS_MEM_KEY_SEV, &err) == SS_EINVAL);
 	CHECK_CONTAINS(err.msg, "halves are equal");
-	CHECK(ss_mem_fw_key_load(x.fw, 1, x.key1, 16, SS_MEM_KEY_SEV, &err) == SS_EINVAL);
+	CHECK(ss_mem_fw_key_load(x.fw, 1, x.key1, 24, SS_MEM_KEY_SEV, &err) == SS_EINVAL);
 	CHECK(ss_mem_fw_key_load(x.fw, 0, x.key1, 32, SS_MEM_KEY_SEV, &err) == SS_EINVAL);
 	CHECK(ss_mem_fw_key_load(x.fw, 16, x.key1, 32, SS_MEM_KEY_SEV, &err) == SS_EINVAL);
 	CHECK_CONTAINS(err.msg, "ASID 16");
@@ -374,6 +398,6 @@ TEST_MAIN(MODE_CASES(hv_reads_ciphertext), MODE_CASES(ciphertext_depends_on_addr
 	  MODE_CASES(moved_page_decrypts_to_garbage), MODE_CASES(replayed_page),
 	  MODE_CASES(second_guest_sees_garbage), MODE_CASES(shared_access_is_clear),
 	  MODE_CASES(fetch_and_walk_are_private), MODE_CASES(owner_map_fast_path),
-	  sme_host_key_is_slot0, deterministic, snp_aes256_policy, key_unload_keeps_ciphertext,
-	  firmware_port_once_and_bad_keys, firmware_launch_update_in_place,
-	  bad_descriptors_are_errors)
+	  sme_host_key_is_slot0, deterministic, snp_aes256_policy, vek128_derives_its_tweak_key,
+	  key_unload_keeps_ciphertext, firmware_port_once_and_bad_keys,
+	  firmware_launch_update_in_place, bad_descriptors_are_errors)

@@ -48,6 +48,18 @@ _Static_assert(offsetof(struct ss_abi_rmp_entry, hi) == 8, "RMP quadword 1 at +8
 #define SS_RMP_LOCK	     (1ull << 63) /* firmware-internal lock: RMPUPDATE/PSMASH say FAIL_INUSE */
 #define SS_RMP_ASID_MAX	     0x3FFu
 
+/* The quadword-0 fields tile bits 63:0 exactly once (§8.1 table). */
+_Static_assert((SS_RMP_ASSIGNED | SS_RMP_PAGESIZE | SS_RMP_IMMUTABLE | SS_RMP_SUBPAGE_MASK |
+		SS_RMP_GPA_MASK | SS_RMP_ASID_MASK | SS_RMP_VMSA | SS_RMP_VALIDATED |
+		SS_RMP_LOCK) == ~0ull,
+	       "RMP quadword 0 fields cover bits 63:0");
+_Static_assert((SS_RMP_GPA_MASK & SS_RMP_ASID_MASK) == 0 &&
+		   (SS_RMP_SUBPAGE_MASK & SS_RMP_GPA_MASK) == 0,
+	       "RMP quadword 0 fields do not overlap");
+_Static_assert(SS_RMP_GPA_MASK >> 12 == (1ull << 39) - 1, "GPA is bits 50:12, 39 bits (§8.1)");
+_Static_assert(SS_RMP_ASID_MASK >> SS_RMP_ASID_SHIFT == SS_RMP_ASID_MAX, "ASID is bits 60:51");
+_Static_assert(SS_RMP_SUBPAGE_MASK >> SS_RMP_SUBPAGE_SHIFT == 0x1FF, "subpage count is 11:3");
+
 /* Quadword 1: VMPL n's permission mask in bits 8n+7:8n; bit 32 implicit key select and 63:62
  * page migration state are firmware bookkeeping (ASP). */
 #define SS_RMP_VMPL_SHIFT(n) (8u * (unsigned)(n))
