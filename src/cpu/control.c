@@ -5,7 +5,7 @@
 
 static inline int canonical(uint64_t a)
 {
-	return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
 static inline void jump(ss_cpu *c, uint64_t target)

@@ -23,7 +23,7 @@ enum { K_R = 0, K_W = 1, K_X = 2 };
 static inline int canonical(const ss_cpu *c, uint64_t a)
 {
 	unsigned bits = (c->r.cr4 & CR4_LA57) ? 57 : 48;
-	return (uint64_t)(((int64_t)a << (64 - bits)) >> (64 - bits)) == a;
+	return (uint64_t)((int64_t)(a << (64 - bits)) >> (64 - bits)) == a;
 }
 
 static inline int long_mode(const ss_cpu *c)

@@ -1,0 +1,124 @@
+/* Fuzzes the decoder and the executor with machine state (STYLE.md item 10): the input is a
+ * 64-byte state header followed by code bytes. Every offset of the code is decoded on its own; then
+ * the code runs in a small flat-RAM machine (paging on or off, CPL 0 or 3, SMEP/SMAP/NX/WP as the
+ * header says, an IDT and TSS made of input bytes) for a bounded number of instructions. Only
+ * architectural outcomes may come out: an exception (or its delivery through the IDT), an exit to
+ * the caller, or a clear error from ss_cpu_run — never a crash, a sanitizer report or an abort.
+ *
+ * Header: [0..7] flags (bit 0 paging, 1 user, 2 exit_on_exception, 3 SMEP, 4 SMAP, 5 NXE, 6 WP,
+ * 7 LA57) and RFLAGS bits; [8..63] register seeds. */
+#include <softsev/cpu.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/core.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define RAM_SIZE (256u * 1024)
+#define CODE_AT	 0x10000u
+
+static uint64_t seed(const uint8_t *p, unsigned k)
+{
+	uint64_t v = 0;
+	memcpy(&v, p + (k * 7) % 56, 8);
+	return v * 0x9E3779B97F4A7C15ull + k;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 64)
+		return 0;
+	const uint8_t *code = data + 64;
+	size_t ncode = size - 64;
+	if (ncode > 0x8000)
+		ncode = 0x8000;
+
+	/* Decoder alone, at every offset. */
+	for (size_t off = 0; off < ncode; off++) {
+		ss_insn i;
+		unsigned avail = (unsigned)(ncode - off < 15 ? ncode - off : 15);
+		int n = ss_decode(code + off, avail, &i);
+		if (n > 15 || i.len > 15)
+			abort();
+		char name[32];
+		ss_cpu_disasm(code + off, avail, name, sizeof(name));
+	}
+
+	ss_cpu_flatram ram = {calloc(RAM_SIZE, 1), RAM_SIZE};
+	if (!ram.ram)
+		return 0;
+	uint8_t fl = data[0];
+	/* Page tables: identity map of the first 1 GiB with 2 MiB pages, user and writable, plus
+	 * the 4 KiB tables as a second chance for the fuzzer to flip bits (from the header). */
+	uint64_t *pml4 = (uint64_t *)(ram.ram + 0x1000), *pdpt = (uint64_t *)(ram.ram + 0x2000),
+		 *pd = (uint64_t *)(ram.ram + 0x3000);
+	pml4[0] = 0x2000 | 7;
+	pdpt[0] = 0x3000 | 7;
+	for (int k = 0; k < 512; k++)
+		pd[k] = ((uint64_t)k << 21) | 0x87 | ((uint64_t)(data[1 + (k & 7)] & 0x60));
+	pd[0] ^= (uint64_t)(data[9] & 0x06); /* sometimes read-only or supervisor */
+	/* IDT (at 0x4000), GDT (0x5000) and TSS (0x6000) from the input, so delivery may go
+	 * anywhere, including through bad gates. */
+	for (unsigned k = 0; k < 0x3000 && k < ncode; k++)
+		ram.ram[0x4000 + k] = code[ncode - 1 - k];
+	memcpy(ram.ram + CODE_AT, code, ncode);
+
+	ss_cpu_config cfg = {.mem = &ss_cpu_flatram_ops,
+			     .mem_ctx = &ram,
+			     .exit_on_exception = (fl & 4) != 0,
+			     .flat_long_mode = true};
+	ss_cpu *c;
+	ss_error err;
+	if (ss_cpu_new(&cfg, &c, &err)) {
+		free(ram.ram);
+		return 0;
+	}
+	ss_cpu_regs *r = ss_cpu_regs_of(c);
+	r->cr3 = 0x1000;
+	if (fl & 1)
+		r->cr0 |= 0x80000001;
+	else
+		r->cr0 = (r->cr0 | 1) & ~0x80000000ull;
+	if (fl & 0x40)
+		r->cr0 |= 0x10000;
+	r->cr4 = 0x20 | (fl & 8 ? 0x100000 : 0) | (fl & 0x10 ? 0x200000 : 0) | 0x40000;
+	ss_cpu_set_long_mode(c, (fl & 2) != 0);
+	if (!(fl & 0x20))
+		r->efer &= ~0x800ull;
+	for (unsigned k = 0; k < 16; k++)
+		r->gpr[k] = seed(data, k) & (k & 1 ? 0x3ffff : ~0ull);
+	r->gpr[4] = 0x30000 + (data[2] & 0xf0);
+	r->rflags = 0x202 | (((uint64_t)data[3] << 8 | data[4]) & 0x0cd5);
+	r->idtr = (ss_cpu_dtr){0xfff, 0x4000};
+	r->gdtr = (ss_cpu_dtr){0xfff, 0x5000};
+	r->tr = (ss_cpu_seg){0x40, 0x8b, 0x67, 0x6000};
+	r->star = seed(data, 20);
+	r->lstar = CODE_AT + (data[5] & 0x7f);
+	r->rip = CODE_AT;
+
+	ss_cpu_exit ex;
+	for (int round = 0; round < 8; round++) {
+		if (ss_cpu_run(c, 2000, &ex, &err))
+			break;
+		if (ex.reason == SS_CPU_EXIT_IO || ex.reason == SS_CPU_EXIT_MSR ||
+		    ex.reason == SS_CPU_EXIT_HOOK) {
+			if (ex.insn_len < 1 || ex.insn_len > 15)
+				abort();
+			ss_cpu_skip(c, &ex);
+			continue;
+		}
+		if (ex.reason == SS_CPU_EXIT_EXCEPTION) {
+			if (ex.vector > 31)
+				abort();
+			break;
+		}
+		if (ex.reason > SS_CPU_EXIT_UNSUPPORTED)
+			abort();
+		break;
+	}
+	ss_cpu_free(c);
+	free(ram.ram);
+	return 0;
+}
