@@ -11,7 +11,7 @@
 
 #define SS_SHA256_LEN 32
 #define SS_SHA384_LEN 48
-#define SS_P384_LEN 48 /* bytes of a P-384 coordinate, scalar or signature component */
+#define SS_P384_LEN   48 /* bytes of a P-384 coordinate, scalar or signature component */
 
 /* One-shot digests. Return 0 or SS_ECRYPTO. */
 int ss_sha256(const void *data, size_t len, uint8_t out[SS_SHA256_LEN]);

@@ -55,6 +55,9 @@ unsigned ss_rsakey_bits(const ss_rsakey *key);
 /* Big-endian modulus and public exponent, left-padded with zeros to out_len bytes. */
 int ss_rsakey_public(const ss_rsakey *key, uint8_t *n, size_t n_len, uint8_t *e, size_t e_len);
 void ss_rsakey_free(ss_rsakey *key);
+/* The OpenSSL EVP_PKEY behind key (borrowed), for APIs that take one (include/softsev/sev_cert.h).
+ */
+void *ss_rsakey_evp(const ss_rsakey *key);
 
 /* RSASSA-PSS with MGF1 over the same hash and salt length = digest length (firmware-abi.md §3.1,
  * §3.2) over msg hashed with alg. sig is big-endian, exactly the modulus size (*sig_len in: room,

@@ -12,16 +12,16 @@
 /* X(name, value, one-line hint) — the single source of error kinds. */
 #define SS_ERROR_LIST(X)                                                                           \
 	X(SS_OK, 0, "success")                                                                     \
-	X(SS_EINVAL, -1, "invalid argument or malformed input")                                   \
+	X(SS_EINVAL, -1, "invalid argument or malformed input")                                    \
 	X(SS_EIO, -2, "file or I/O error")                                                         \
 	X(SS_ENOMEM, -3, "out of memory")                                                          \
-	X(SS_ECRYPTO, -4, "cryptographic library failure")                                        \
-	X(SS_EBADSIG, -5, "signature or certificate chain does not verify")                       \
-	X(SS_ENOCERT, -6, "a required certificate or key is missing")                             \
-	X(SS_EPOLICY, -7, "a value does not match what the verifier's policy requires")          \
+	X(SS_ECRYPTO, -4, "cryptographic library failure")                                         \
+	X(SS_EBADSIG, -5, "signature or certificate chain does not verify")                        \
+	X(SS_ENOCERT, -6, "a required certificate or key is missing")                              \
+	X(SS_EPOLICY, -7, "a value does not match what the verifier's policy requires")            \
 	X(SS_ENOTIMPL, -8, "not implemented")                                                      \
-	X(SS_ESTATE, -9, "operation not allowed in the current state")                            \
-	X(SS_ERANGE, -10, "value or offset out of range")                                         \
+	X(SS_ESTATE, -9, "operation not allowed in the current state")                             \
+	X(SS_ERANGE, -10, "value or offset out of range")                                          \
 	X(SS_EUNSUPPORTED, -11, "input is valid but not supported")
 
 enum ss_status {

@@ -75,6 +75,11 @@ int ss_psp_export_state(const ss_psp *psp, uint8_t **blob, size_t *len, ss_error
  * version or fails its integrity check. On failure the old state stays. */
 int ss_psp_import_state(ss_psp *psp, const uint8_t *blob, size_t len, ss_error *err);
 
+/* This emulated part's AMD chain, ASK || ARK in AMD's certificate format (firmware-abi.md §3.2,
+ * §3.3): what AMD's KDS serves for a real part, here made by the platform itself. The guest owner
+ * needs it to verify the CEK. *len gets the size; SS_ERANGE if cap is too small. */
+int ss_psp_amd_chain(const ss_psp *psp, uint8_t *out, size_t cap, size_t *len, ss_error *err);
+
 /* $XDG_STATE_HOME/softsev/psp, or else ~/.local/state/softsev/psp. SS_EINVAL if neither
  * XDG_STATE_HOME nor HOME is set, SS_ERANGE if it does not fit. */
 int ss_psp_default_state_dir(char *out, size_t size, ss_error *err);

@@ -206,6 +206,11 @@ int ss_rsakey_public(const ss_rsakey *key, uint8_t *n, size_t n_len, uint8_t *e,
 	return ok ? 0 : SS_EINVAL;
 }
 
+void *ss_rsakey_evp(const ss_rsakey *key)
+{
+	return key->pkey;
+}
+
 void ss_rsakey_free(ss_rsakey *key)
 {
 	if (!key)

@@ -84,7 +84,7 @@ int ss_psp_persist_encode(const struct ss_psp_persist *p, uint8_t **blob, size_t
 	put(&w, REC_PDH_KEY, p->pdh_d, sizeof(p->pdh_d));
 	put(&w, REC_ARK_KEY, p->ark_der, p->ark_der_len);
 	put(&w, REC_ASK_KEY, p->ask_der, p->ask_der_len);
-	if (p->have_certs) {
+	{
 		put(&w, REC_OCA_CERT, p->oca_cert, SS_PSP_CERT_LEN);
 		put(&w, REC_PEK_CERT, p->pek_cert, SS_PSP_CERT_LEN);
 		put(&w, REC_PDH_CERT, p->pdh_cert, SS_PSP_CERT_LEN);
@@ -227,7 +227,7 @@ int ss_psp_persist_decode(const uint8_t *blob, size_t len, struct ss_psp_persist
 	p->api_major = tcb[0];
 	p->api_minor = tcb[1];
 	p->build = tcb[2];
-	p->have_certs = certs != 0;
+	p->have_certs = true;
 	return 0;
 }
 
