@@ -19,7 +19,8 @@
  *
  * Conventions: functions that can fail return 0, SS_MEM_FAULTED (an architectural fault filled in
  * *fault, for the CPU to raise), or a negative SS_E* code (misuse: the ss_error says which field).
- * Everything is deterministic: same config, same calls, same bytes.
+ * Everything is deterministic: same config, same calls, same bytes. A memory system is not
+ * thread-safe: one caller at a time (the emulator runs its vCPUs in one loop).
  */
 #ifndef SOFTSEV_MEM_H
 #define SOFTSEV_MEM_H
@@ -51,16 +52,26 @@ void ss_mem_destroy(struct ss_mem *m);
 uint64_t ss_mem_dram_size(const struct ss_mem *m);
 
 /* ---- Faults -------------------------------------------------------------------------------- */
+/* X(name, value, one-line hint): the kinds of architectural fault an access or instruction gives.
+ */
+#define SS_MEM_FAULT_LIST(X)                                                                       \
+	X(SS_MEM_FAULT_NONE, 0, "no fault")                                                        \
+	X(SS_MEM_FAULT_PF, 1, "host #PF with the RMP bit; addr = sPA")                             \
+	X(SS_MEM_FAULT_NPF, 2, "#VMEXIT(NPF): exit_info_1 = error_code, exit_info_2 = addr (GPA)") \
+	X(SS_MEM_FAULT_VC, 3, "#VC in the guest; error_code = exit code (0x404 not validated)")    \
+	X(SS_MEM_FAULT_UD, 4, "#UD: SNP instruction without SNP or outside an SNP guest")          \
+	X(SS_MEM_FAULT_IOMMU, 5, "DMA blocked by the IOMMU's RMP check; addr = sPA")               \
+	X(SS_MEM_FAULT_NOMEM, 6, "sPA outside DRAM (no device there); addr = sPA")                 \
+	X(SS_MEM_FAULT_INVALID, 7, "VMRUN's VMSA check failed: VMEXIT_INVALID")
+
 enum ss_mem_fault_kind {
-	SS_MEM_FAULT_NONE = 0,
-	SS_MEM_FAULT_PF,      /* host #PF; error_code has SS_MEM_ERR_RMP; addr = sPA */
-	SS_MEM_FAULT_NPF,     /* #VMEXIT(NPF): exit_info_1 = error_code, exit_info_2 = addr (GPA) */
-	SS_MEM_FAULT_VC,      /* #VC in the guest; error_code = exit code (0x404 not validated) */
-	SS_MEM_FAULT_UD,      /* #UD: SNP instruction without SNP (host) or outside an SNP guest */
-	SS_MEM_FAULT_IOMMU,   /* DMA blocked by the IOMMU's RMP check; addr = sPA */
-	SS_MEM_FAULT_NOMEM,   /* sPA outside DRAM (no device there); addr = sPA */
-	SS_MEM_FAULT_INVALID, /* VMRUN's VMSA check failed: VMEXIT_INVALID */
+#define SS_MEM_FAULT_ENUM(name, value, hint) name = value,
+	SS_MEM_FAULT_LIST(SS_MEM_FAULT_ENUM)
+#undef SS_MEM_FAULT_ENUM
 };
+/* "SS_MEM_FAULT_NPF" etc. and the hint; unknown kinds give "SS_MEM_FAULT_UNKNOWN". */
+const char *ss_mem_fault_name(int kind);
+const char *ss_mem_fault_hint(int kind);
 
 /* Error-code bits of #NPF (exit_info_1) and host #PF (§3.3, Linux PFERR_*). */
 #define SS_MEM_ERR_P		(1ull << 0)

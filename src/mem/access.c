@@ -4,6 +4,28 @@
 
 #include <string.h>
 
+const char *ss_mem_fault_name(int kind)
+{
+	switch (kind) {
+#define SS_MEM_FAULT_NAME(name, value, hint)                                                       \
+	case value: return #name;
+		SS_MEM_FAULT_LIST(SS_MEM_FAULT_NAME)
+#undef SS_MEM_FAULT_NAME
+	}
+	return "SS_MEM_FAULT_UNKNOWN";
+}
+
+const char *ss_mem_fault_hint(int kind)
+{
+	switch (kind) {
+#define SS_MEM_FAULT_HINT(name, value, hint)                                                       \
+	case value: return hint;
+		SS_MEM_FAULT_LIST(SS_MEM_FAULT_HINT)
+#undef SS_MEM_FAULT_HINT
+	}
+	return "unknown memory fault kind";
+}
+
 static bool is_exec(enum ss_mem_type t)
 {
 	return t == SS_MEM_EXEC_USER || t == SS_MEM_EXEC_SUPER;

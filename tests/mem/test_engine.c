@@ -389,6 +389,9 @@ TEST(bad_descriptors_are_errors)
 	CHECK_CONTAINS(err.msg, "crosses a page");
 	CHECK(ss_mem_read(x.m, &a, DRAM, b, 8, &f, &err) == SS_MEM_FAULTED);
 	CHECK(f.kind == SS_MEM_FAULT_NOMEM);
+	CHECK_STR(ss_mem_fault_name(f.kind), "SS_MEM_FAULT_NOMEM");
+	CHECK_STR(ss_mem_fault_name(99), "SS_MEM_FAULT_UNKNOWN");
+	CHECK_CONTAINS(ss_mem_fault_hint(SS_MEM_FAULT_VC), "0x404");
 	a.type = SS_MEM_WRITE;
 	CHECK(ss_mem_read(x.m, &a, SPA_OF(GPA_A), b, 8, &f, &err) == SS_EINVAL);
 	fx_fini(&x);
