@@ -99,4 +99,9 @@ void ss_psp_flatmem_free(ss_psp_flatmem *m);
 const struct ss_psp_mem_ops *ss_psp_flatmem_ops(void);
 uint8_t *ss_psp_flatmem_bytes(ss_psp_flatmem *m); /* the host view, size bytes */
 
+/* The same operations over the memory model's firmware port (include/softsev/mem.h): pass the
+ * port from ss_mem_claim_firmware_port() as ss_psp_config.mem_ctx. ACTIVATE loads the VEK with
+ * ss_mem_fw_key_load (SEV mode), DEACTIVATE unloads it. */
+const struct ss_psp_mem_ops *ss_psp_mem_model_ops(void);
+
 #endif

@@ -5,6 +5,8 @@
 
 #include "util/bytes.h"
 
+#include <softsev/mem.h>
+
 #define ST(name) SS_SEV_##name
 #define C(name)	 SS_SEV_CMD_##name
 
@@ -332,5 +334,53 @@ TEST(resource_limit)
 	tplat_close(&t);
 }
 
-TEST_MAIN(names_come_from_the_tables, platform_lifecycle, get_id_length_query_and_stability,
-	  guest_lifecycle_wrong_orders, nodbg_and_key_sharing_policies, resource_limit)
+/* The same platform on the memory model (src/mem) instead of the flat test memory: ACTIVATE
+ * loads the VEK into the engine's slot, LAUNCH_UPDATE_DATA encrypts in DRAM, the host sees
+ * ciphertext, the guest's key sees the data, DEACTIVATE unloads the slot. */
+TEST(on_the_memory_model)
+{
+	struct ss_mem *m = NULL;
+	ss_error err;
+	struct ss_mem_config mc = {.dram_size = 4u << 20, .max_asid = 4, .seed = 7};
+	REQUIRE(ss_mem_create(&mc, &m, &err) == 0);
+	struct ss_mem_fw *fw = ss_mem_claim_firmware_port(m);
+	REQUIRE(fw);
+	struct ss_psp_config cfg = {.ephemeral = true,
+				    .mem = ss_psp_mem_model_ops(),
+				    .mem_ctx = fw,
+				    .nr_asids = 4,
+				    .ark_bits = 2048};
+	struct tplat t = {0};
+	REQUIRE(ss_psp_open(&cfg, &t.psp, &err) == 0);
+	struct ss_sev_data_init in = {0};
+	REQUIRE(tcmd(&t, C(INIT), &in, sizeof(in)) == ST(SUCCESS));
+	uint32_t h;
+	REQUIRE(launch(&t, 0, &h) == ST(SUCCESS));
+	REQUIRE(activate(&t, h, 3) == ST(SUCCESS));
+	CHECK(ss_mem_key_mode(m, 3) == SS_MEM_KEY_SEV);
+	uint8_t page[4096], got[4096];
+	for (unsigned i = 0; i < sizeof(page); i++)
+		page[i] = (uint8_t)(i * 7);
+	REQUIRE(ss_mem_fw_write(fw, SS_MEM_FW_NOKEY, 0x10000, page, sizeof(page), &err) == 0);
+	struct ss_sev_data_launch_update up = {.handle = h, .address = 0x10000, .len = 4096};
+	CHECK(tcmd(&t, C(LAUNCH_UPDATE_DATA), &up, sizeof(up)) == ST(SUCCESS));
+	REQUIRE(ss_mem_fw_read(fw, SS_MEM_FW_NOKEY, 0x10000, got, sizeof(got), &err) == 0);
+	CHECK(memcmp(got, page, sizeof(page)) != 0);
+	REQUIRE(ss_mem_fw_read(fw, 3, 0x10000, got, sizeof(got), &err) == 0);
+	CHECK_MEM(got, page, sizeof(page));
+	struct ss_sev_data_launch_update me = {.handle = h, .address = 0x20000, .len = 0x30};
+	CHECK(tcmd(&t, C(LAUNCH_MEASURE), &me, sizeof(me)) == ST(SUCCESS));
+	struct ss_sev_data_dbg dbg = {
+	    .handle = h, .src_addr = 0x10000, .dst_addr = 0x30000, .len = 4096};
+	CHECK(tcmd(&t, C(DBG_DECRYPT), &dbg, sizeof(dbg)) == ST(SUCCESS));
+	REQUIRE(ss_mem_fw_read(fw, SS_MEM_FW_NOKEY, 0x30000, got, sizeof(got), &err) == 0);
+	CHECK_MEM(got, page, sizeof(page));
+	CHECK(by_handle(&t, C(DEACTIVATE), h) == ST(SUCCESS));
+	CHECK(ss_mem_key_mode(m, 3) == 0);
+	ss_psp_close(t.psp);
+	ss_mem_destroy(m);
+}
+
+TEST_MAIN(names_come_from_the_tables, on_the_memory_model, platform_lifecycle,
+	  get_id_length_query_and_stability, guest_lifecycle_wrong_orders,
+	  nodbg_and_key_sharing_policies, resource_limit)
