@@ -167,9 +167,11 @@ typedef struct ss_cpu_exit {
 	} io;
 	uint32_t msr; /* MSR: index; */
 	uint8_t msr_write;
-	int hook;	  /* HOOK: enum ss_cpu_hook */
-	uint8_t insn_len; /* IO/MSR/HOOK: length of the instruction, for ss_cpu_skip */
-	uint64_t mem_pa;  /* MEM: physical address */
+	int hook;	      /* HOOK: enum ss_cpu_hook */
+	uint8_t insn_len;     /* IO/MSR/HOOK: length of the instruction, for ss_cpu_skip */
+	uint64_t mem_pa;      /* MEM: physical address */
+	uint64_t vmexit_code; /* VMEXIT: the exit code written to the VMCB (abi/svm_exit.h) */
+	const char *detail;   /* VMEXIT with VMEXIT_INVALID: the consistency rule that failed */
 } ss_cpu_exit;
 
 /* The CPUID model (cpuid.c): family 19h parts as seen by a guest or host. */
@@ -203,6 +205,21 @@ void ss_cpu_set_long_mode(ss_cpu *c, bool user);
 /* Runs up to max_insns instructions; fills *exit and returns 0, or a negative SS_E* code when the
  * CPU cannot continue (e.g. an unsupported mode), naming why in err. */
 int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err);
+
+/* Runs the guest of the VMCB at vmcb_pa (system-physical, 4 KiB aligned) as VMRUN does
+ * (cpu-svm-sev.md §1-§3, §9.3), for the hypervisor written in C: checks the VMCB (each failed
+ * rule gives exit code VMEXIT_INVALID in the VMCB and names the rule in exit->detail), saves the
+ * CPU's current (host) state, loads the guest from the save area (or, with SEV-ES, from the VMSA at
+ * vmsa_pa, read through the ops with the guest's ASID and C-bit), delivers EVENTINJ, and runs up to
+ * max_insns guest instructions until a #VMEXIT, which writes exit_code, exit_info_1/2,
+ * exit_int_info, next_rip (NRIP save) and the guest state back. The budget running out is a
+ * #VMEXIT(INTR). Afterwards the CPU holds the host state again, plus the guest's GPRs other than
+ * RAX/RSP (non-ES) for the caller to save, as with hardware. Intercepts honoured: CR/DR reads and
+ * writes, exceptions, INTn, IRET, PUSHF/POPF, CPUID, RDTSC(P), RDPMC, INVD, WBINVD, PAUSE, HLT,
+ * INVLPG, IOIO (IOPM), MSR (MSRPM), VMRUN..INVLPGA, VMMCALL, ICEBP, XSETBV, descriptor-table
+ * accesses, SHUTDOWN; nested paging with #NPF; SEV-ES non-automatic exits become #VC. Returns 0
+ * or a negative SS_E* code (e.g. host EFER.SVME clear). */
+int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err);
 
 /* Completes an instruction that exited (IO/MSR/HOOK): RIP += exit->insn_len. */
 void ss_cpu_skip(ss_cpu *c, const ss_cpu_exit *exit);

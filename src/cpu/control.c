@@ -61,11 +61,13 @@ void ss_op_pop_rm(ss_cpu *c, const ss_insn *i)
 
 void ss_op_pushf(ss_cpu *c, const ss_insn *i)
 {
+	ss_svm_icpt(c, 3, 16, 0x70, 0, 0);
 	push(c, stack_bytes(i), ss_flags_get(c) & ~(uint64_t)(F_RF | F_VM));
 }
 
 void ss_op_popf(ss_cpu *c, const ss_insn *i)
 {
+	ss_svm_icpt(c, 3, 17, 0x71, 0, 0);
 	unsigned n = stack_bytes(i);
 	uint64_t v = pop(c, n), old = ss_flags_get(c);
 	uint64_t mask = F_ARITH | F_TF | F_DF | F_NT | F_AC | F_ID;

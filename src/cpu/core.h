@@ -173,6 +173,17 @@ typedef struct ss_cpu {
 	uint8_t cbit_pos; /* page-table bit that marks private memory (0 = SEV off) */
 	uint8_t npt_on;	  /* nested paging active (guest mode) */
 	uint64_t ncr3;
+
+	/* SVM guest mode */
+	uint8_t guest;		/* running a guest entered by ss_cpu_vmrun */
+	uint8_t inject_pending; /* EVENTINJ to deliver before the first guest instruction */
+	uint32_t icpt[6];	/* VMCB intercept words */
+	uint64_t vmcb_pa, iopm_pa, msrpm_pa;
+	uint64_t nested_ctl;
+	uint32_t event_inj, event_inj_err;
+	ss_cpu_regs host; /* host state saved by VMRUN, restored by #VMEXIT */
+	uint64_t vx_code, vx_info1, vx_info2, vx_nrip;
+	const char *vmrun_rule; /* the consistency check that failed */
 	uint8_t c_bit_default;
 	ss_tlb_entry tlb[SS_TLB_SLOTS];
 	uint64_t fetch_vpn, fetch_ppn; /* one-entry fetch translation, ~0 invalid */
@@ -217,6 +228,8 @@ uint64_t ss_xlat_fetch(ss_cpu *c, uint64_t lin);
 /* Physical access helpers through the ops table (raise #NPF/#PF/exit on errors). */
 int ss_phys_read(ss_cpu *c, uint64_t pa, void *buf, size_t len, int kind);
 int ss_phys_write(ss_cpu *c, uint64_t pa, const void *buf, size_t len, int kind);
+int ss_phys_read_g(ss_cpu *c, uint64_t pa, uint64_t gpa, void *buf, size_t len, int kind);
+int ss_phys_write_g(ss_cpu *c, uint64_t pa, uint64_t gpa, const void *buf, size_t len, int kind);
 void ss_tlb_flush_all(ss_cpu *c);
 void ss_tlb_flush_page(ss_cpu *c, uint64_t lin);
 void ss_code_write(ss_cpu *c, uint64_t ppn);
@@ -369,6 +382,28 @@ static inline uint64_t pop(ss_cpu *c, unsigned bytes)
 	c->r.gpr[SS_RSP] = sp + bytes;
 	return v;
 }
+
+/* ---- SVM guest mode (svm.c) ---- */
+#define SS_NPF_W_BIT  0x2ull
+#define SS_NPF_ID_BIT 0x10ull
+/* Nested translation gPA -> sPA (raises #NPF #VMEXIT); ptw: access of a guest page-table walk. */
+uint64_t ss_npt_xlat(ss_cpu *c, uint64_t gpa, int write, int fetch, int ptw);
+/* #VMEXIT from guest mode: records the exit and leaves the run loop (fault-like: guest RIP at
+ * the instruction, NRIP = next). */
+_Noreturn void ss_vmexit(ss_cpu *c, uint64_t code, uint64_t info1, uint64_t info2);
+/* Intercept checks used by instruction handlers: exit if the VMCB intercepts it. */
+void ss_svm_icpt(ss_cpu *c, int word, unsigned bit, uint64_t code, uint64_t info1, uint64_t info2);
+void ss_svm_icpt_io(ss_cpu *c, const ss_insn *i, uint16_t port, unsigned size, int in, int str);
+void ss_svm_icpt_msr(ss_cpu *c, uint32_t msr, int write);
+/* Writes the pending #VMEXIT into the VMCB and restores the host (run loop, exec.c). */
+int ss_svm_do_vmexit(ss_cpu *c);
+/* Exception intercept: returns only if the vector is not intercepted. */
+void ss_svm_icpt_exception(ss_cpu *c);
+#define GUEST_ICPT(c, w, b, code, i1, i2)                                                          \
+	do {                                                                                       \
+		if ((c)->guest && ((c)->icpt[w] & (1u << (b))))                                    \
+			ss_vmexit((c), (code), (i1), (i2));                                        \
+	} while (0)
 
 /* ---- system (system.c, cpuid.c, msr.c) ---- */
 /* Loads a data segment register from the GDT/LDT (64-bit mode rules). */

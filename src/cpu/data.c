@@ -74,8 +74,8 @@ void ss_op_xchg_acc(ss_cpu *c, const ss_insn *i)
 
 void ss_op_pause(ss_cpu *c, const ss_insn *i)
 {
-	(void)c;
 	(void)i;
+	ss_svm_icpt(c, 3, 23, 0x77, 0, 0);
 }
 
 void ss_op_cmpxchg(ss_cpu *c, const ss_insn *i)

@@ -266,9 +266,19 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 	int jr = setjmp(c->jb);
 	if (jr == 2)
 		goto out;
+	if (jr == 3) {
+		/* #VMEXIT from guest mode (svm.c). */
+		exit->reason = SS_CPU_EXIT_VMEXIT;
+		exit->vmexit_code = c->vx_code;
+		if (ss_svm_do_vmexit(c))
+			return ss_fail(err, SS_EIO, "cpu: cannot write the VMCB at #VMEXIT");
+		goto out;
+	}
 	if (jr == 1) {
 		/* A fault: RIP back on the faulting instruction, then deliver (or leave). */
 		c->r.rip = c->exc_rip;
+		if (c->guest && !c->in_exc)
+			ss_svm_icpt_exception(c);
 		if (c->cfg.exit_on_exception) {
 			exit->reason = SS_CPU_EXIT_EXCEPTION;
 			exit->vector = c->exc_vec;
@@ -279,6 +289,11 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 		}
 		if (c->in_exc) {
 			if (c->in_exc_vec == EXC_DF) {
+				if (c->guest && (c->icpt[3] & (1u << 31))) {
+					c->in_exc = 0;
+					c->cur = NULL;
+					ss_vmexit(c, 0x7F, 0, 0); /* SHUTDOWN intercept */
+				}
 				exit->reason = SS_CPU_EXIT_SHUTDOWN;
 				goto out;
 			}
@@ -292,6 +307,20 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 		c->in_exc_vec = c->exc_vec;
 		c->cur = NULL;
 		ss_deliver_event(c, c->exc_vec, c->exc_has_err, c->exc_err, 0, c->r.rip);
+		c->in_exc = 0;
+	}
+	if (c->guest && c->inject_pending) {
+		/* EVENTINJ (cpu-svm-sev.md §1.4) before the first guest instruction. */
+		unsigned vec = c->event_inj & 0xff, type = (c->event_inj >> 8) & 7;
+		c->inject_pending = 0;
+		c->in_exc = 1;
+		c->in_exc_vec = (uint8_t)vec;
+		c->exc_has_err = (c->event_inj >> 11) & 1;
+		c->exc_err = c->event_inj_err;
+		c->insn_rip = c->r.rip;
+		c->cur = NULL;
+		ss_deliver_event(c, type == 2 ? EXC_NMI : (int)vec, (c->event_inj >> 11) & 1,
+				 c->event_inj_err, 0, c->r.rip);
 		c->in_exc = 0;
 	}
 	while (c->icount < c->run_end) {

@@ -65,6 +65,10 @@ static void fill_access(const ss_cpu *c, ss_cpu_access *a, uint64_t pa, int kind
 	a->kind = (uint8_t)kind;
 	a->c_bit = c->c_bit_default;
 	a->cpl = c->r.cpl;
+	if (kind == SS_CPU_ACC_NPTW) {
+		a->asid = 0; /* nested tables are host memory */
+		a->c_bit = 0;
+	}
 }
 
 static _Noreturn void mem_error(ss_cpu *c, uint64_t pa)
@@ -73,23 +77,44 @@ static _Noreturn void mem_error(ss_cpu *c, uint64_t pa)
 	ss_exit_insn(c, SS_CPU_EXIT_MEM);
 }
 
+/* The memory model's answer: an RMP/VMPL refusal in guest mode is a #NPF #VMEXIT with its bits. */
+static void mem_rc(ss_cpu *c, int rc, const ss_cpu_access *a, int kind)
+{
+	if (rc == SS_CPU_MEM_OK)
+		return;
+	if (rc == SS_CPU_MEM_NPF && c->guest) {
+		uint64_t e = a->npf_error | (kind == SS_CPU_ACC_WRITE ? SS_NPF_W_BIT : 0) |
+			     (kind == SS_CPU_ACC_FETCH ? SS_NPF_ID_BIT : 0);
+		ss_vmexit(c, 0x400, e, a->gpa);
+	}
+	mem_error(c, a->pa);
+}
+
 int ss_phys_read(ss_cpu *c, uint64_t pa, void *buf, size_t len, int kind)
 {
-	ss_cpu_access a;
-	fill_access(c, &a, pa, kind);
-	int rc = c->cfg.mem->read(c->cfg.mem_ctx, &a, buf, len);
-	if (rc != SS_CPU_MEM_OK)
-		mem_error(c, pa);
-	return 0;
+	return ss_phys_read_g(c, pa, pa, buf, len, kind);
 }
 
 int ss_phys_write(ss_cpu *c, uint64_t pa, const void *buf, size_t len, int kind)
 {
+	return ss_phys_write_g(c, pa, pa, buf, len, kind);
+}
+
+int ss_phys_read_g(ss_cpu *c, uint64_t pa, uint64_t gpa, void *buf, size_t len, int kind)
+{
 	ss_cpu_access a;
 	fill_access(c, &a, pa, kind);
-	int rc = c->cfg.mem->write(c->cfg.mem_ctx, &a, buf, len);
-	if (rc != SS_CPU_MEM_OK)
-		mem_error(c, pa);
+	a.gpa = gpa;
+	mem_rc(c, c->cfg.mem->read(c->cfg.mem_ctx, &a, buf, len), &a, kind);
+	return 0;
+}
+
+int ss_phys_write_g(ss_cpu *c, uint64_t pa, uint64_t gpa, const void *buf, size_t len, int kind)
+{
+	ss_cpu_access a;
+	fill_access(c, &a, pa, kind);
+	a.gpa = gpa;
+	mem_rc(c, c->cfg.mem->write(c->cfg.mem_ctx, &a, buf, len), &a, kind);
 	return 0;
 }
 
@@ -166,16 +191,18 @@ static _Noreturn void page_fault(ss_cpu *c, uint64_t lin, int k, uint32_t bits)
 	ss_raise_pf(c, lin, err);
 }
 
-static uint64_t pte_read(ss_cpu *c, uint64_t pa)
+/* Guest page-table entries live at guest-physical addresses: through the nested tables. */
+static uint64_t pte_read(ss_cpu *c, uint64_t gpa)
 {
-	uint64_t v;
-	ss_phys_read(c, pa, &v, 8, SS_CPU_ACC_PTW);
+	uint64_t v, spa = c->npt_on ? ss_npt_xlat(c, gpa, 0, 0, 1) : gpa;
+	ss_phys_read_g(c, spa, gpa, &v, 8, SS_CPU_ACC_PTW);
 	return v;
 }
 
-static void pte_write(ss_cpu *c, uint64_t pa, uint64_t v)
+static void pte_write(ss_cpu *c, uint64_t gpa, uint64_t v)
 {
-	ss_phys_write(c, pa, &v, 8, SS_CPU_ACC_PTW);
+	uint64_t spa = c->npt_on ? ss_npt_xlat(c, gpa, 1, 0, 1) : gpa;
+	ss_phys_write_g(c, spa, gpa, &v, 8, SS_CPU_ACC_PTW);
 }
 
 /* Walks the page tables for lin; fills *e (without the host pointer) or raises #PF. */
@@ -247,8 +274,8 @@ static void walk(ss_cpu *c, uint64_t lin, int k, ss_tlb_entry *e)
 	uint64_t base = pte & PTE_ADDR & ~cmask & ~(page_size - 1);
 	uint64_t pa = base + (lin & (page_size - 1));
 	e->vpn = lin >> 12;
-	e->ppn = pa >> 12;
 	e->gpn = pa >> 12;
+	e->ppn = (c->npt_on ? ss_npt_xlat(c, pa, k == K_W, k == K_X, 0) : pa) >> 12;
 	e->asid = c->asid;
 	e->c_bit = cmask ? (pte & cmask) != 0 : c->c_bit_default;
 	/* Permissions per context (user, supervisor, supervisor with AC). A write is cached only
@@ -285,12 +312,20 @@ static ss_tlb_entry *translate(ss_cpu *c, uint64_t lin, int k)
 	if (!(c->r.cr0 & CR0_PG)) {
 		uint64_t pa = long_mode(c) ? lin : (lin & 0xffffffffu);
 		t.vpn = lin >> 12;
-		t.ppn = t.gpn = pa >> 12;
+		t.gpn = pa >> 12;
+		t.ppn = (c->npt_on ? ss_npt_xlat(c, pa, k == K_W, k == K_X, 0) : pa) >> 12;
 		t.asid = c->asid;
 		t.c_bit = c->c_bit_default;
 		t.perm = 0x1ff & ~0x100;
 	} else {
 		walk(c, lin, k, &t);
+	}
+	if (c->npt_on) {
+		/* The nested walk checked only this kind of access: other kinds walk again. */
+		uint16_t keep = (uint16_t)((1u << k) | (1u << (3 + k)) | (1u << (6 + k)));
+		if (k == K_W)
+			keep |= (1u << 0) | (1u << 3) | (1u << 6); /* writable implies readable */
+		t.perm &= keep;
 	}
 	if (code_page_find(c, t.ppn) >= 0)
 		t.perm &= (uint16_t) ~((1u << 1) | (1u << 4) | (1u << 7)); /* writes: slow path */
@@ -298,6 +333,7 @@ static ss_tlb_entry *translate(ss_cpu *c, uint64_t lin, int k)
 	if (c->cfg.mem->page) {
 		ss_cpu_access a;
 		fill_access(c, &a, t.ppn << 12, k == K_X ? SS_CPU_ACC_FETCH : SS_CPU_ACC_READ);
+		a.gpa = t.gpn << 12;
 		a.c_bit = t.c_bit;
 		t.host = c->cfg.mem->page(c->cfg.mem_ctx, &a);
 	}
@@ -321,18 +357,18 @@ uint64_t ss_xlat_fetch(ss_cpu *c, uint64_t lin)
 
 static void access_piece(ss_cpu *c, ss_tlb_entry *e, uint64_t lin, uint8_t *buf, unsigned n, int k)
 {
-	uint64_t pa = (e->ppn << 12) | (lin & 0xfff);
+	uint64_t pa = (e->ppn << 12) | (lin & 0xfff), gpa = (e->gpn << 12) | (lin & 0xfff);
 	if (k == K_W) {
 		ss_code_write(c, e->ppn);
 		if (e->host)
 			memcpy(e->host + (lin & 0xfff), buf, n);
 		else
-			ss_phys_write(c, pa, buf, n, SS_CPU_ACC_WRITE);
+			ss_phys_write_g(c, pa, gpa, buf, n, SS_CPU_ACC_WRITE);
 	} else {
 		if (e->host)
 			memcpy(buf, e->host + (lin & 0xfff), n);
 		else
-			ss_phys_read(c, pa, buf, n, SS_CPU_ACC_READ);
+			ss_phys_read_g(c, pa, gpa, buf, n, SS_CPU_ACC_READ);
 	}
 }
 

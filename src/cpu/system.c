@@ -37,12 +37,17 @@ void ss_op_sti(ss_cpu *c, const ss_insn *i)
 void ss_op_hlt(ss_cpu *c, const ss_insn *i)
 {
 	(void)i;
+	ss_svm_icpt(c, 3, 24, 0x78, 0, 0);
 	need_cpl0(c);
 	ss_exit_after(c, SS_CPU_EXIT_HLT);
 }
 
 void ss_op_int_n(ss_cpu *c, const ss_insn *i)
 {
+	if (i->aux == 2)
+		ss_svm_icpt(c, 4, 8, 0x88, 0, 0);
+	else if (i->aux == 0)
+		ss_svm_icpt(c, 3, 21, 0x75, i->imm & 0xff, 0);
 	int vec = i->aux == 0 ? (int)(i->imm & 0xff) : i->aux == 1 ? EXC_BP : EXC_DB;
 	ss_deliver_event(c, vec, 0, 0, i->aux != 2, c->r.rip);
 }
@@ -130,6 +135,7 @@ void ss_op_mov_sreg_rm(ss_cpu *c, const ss_insn *i)
 
 void ss_op_iret(ss_cpu *c, const ss_insn *i)
 {
+	ss_svm_icpt(c, 3, 20, 0x74, 0, 0);
 	unsigned n = i->osz == 3 ? 8 : i->osz == 1 ? 2 : 4;
 	if (n != 8) {
 		ss_exit_insn(c, SS_CPU_EXIT_UNSUPPORTED); /* IRET/IRETD to legacy frames */
@@ -179,6 +185,11 @@ void ss_op_io(ss_cpu *c, const ss_insn *i)
 	if (c->r.cpl > iopl(c))
 		RAISE_GP0(c);
 	ss_cpu_exit *x = c->exit;
+	ss_svm_icpt_io(c, i, (uint16_t)(i->aux < 2 ? (i->imm & 0xff) : (c->r.gpr[SS_RDX] & 0xffff)),
+		       i->osz == 0   ? 1u
+		       : i->osz == 1 ? 2u
+				     : 4u,
+		       i->aux == 0 || i->aux == 2 || i->aux == 4, i->aux >= 4);
 	x->io.port = (uint16_t)(i->aux < 2 ? (i->imm & 0xff) : (c->r.gpr[SS_RDX] & 0xffff));
 	x->io.size = (uint8_t)(i->osz == 0 ? 1 : i->osz == 1 ? 2 : 4);
 	x->io.in = (uint8_t)(i->aux == 0 || i->aux == 2 || i->aux == 4);
@@ -243,6 +254,7 @@ uint64_t ss_tsc(ss_cpu *c)
 void ss_op_rdtsc(ss_cpu *c, const ss_insn *i)
 {
 	(void)i;
+	ss_svm_icpt(c, 3, 14, 0x6E, 0, 0);
 	if ((c->r.cr4 & 0x4) && c->r.cpl)
 		RAISE_GP0(c); /* CR4.TSD */
 	uint64_t t = ss_tsc(c);
@@ -252,6 +264,7 @@ void ss_op_rdtsc(ss_cpu *c, const ss_insn *i)
 
 void ss_op_rdtscp(ss_cpu *c, const ss_insn *i)
 {
+	ss_svm_icpt(c, 4, 7, 0x87, 0, 0);
 	ss_op_rdtsc(c, i);
 	c->r.gpr[SS_RCX] = (uint32_t)c->r.tsc_aux;
 }
@@ -259,12 +272,14 @@ void ss_op_rdtscp(ss_cpu *c, const ss_insn *i)
 void ss_op_rdpmc(ss_cpu *c, const ss_insn *i)
 {
 	(void)i;
+	ss_svm_icpt(c, 3, 15, 0x6F, 0, 0);
 	RAISE_GP0(c); /* no performance counters are modelled */
 }
 
 void ss_op_cpuid(ss_cpu *c, const ss_insn *i)
 {
 	(void)i;
+	ss_svm_icpt(c, 3, 18, 0x72, 0, 0);
 	uint32_t r[4];
 	ss_cpuid(c, (uint32_t)c->r.gpr[SS_RAX], (uint32_t)c->r.gpr[SS_RCX], r);
 	c->r.gpr[SS_RAX] = r[0];
@@ -279,6 +294,7 @@ void ss_op_rdmsr(ss_cpu *c, const ss_insn *i)
 	need_cpl0(c);
 	uint64_t v;
 	uint32_t msr = (uint32_t)c->r.gpr[SS_RCX];
+	ss_svm_icpt_msr(c, msr, 0);
 	if (ss_msr_read(c, msr, &v) < 0) {
 		c->exit->msr = msr;
 		c->exit->msr_write = 0;
@@ -294,6 +310,7 @@ void ss_op_wrmsr(ss_cpu *c, const ss_insn *i)
 	need_cpl0(c);
 	uint32_t msr = (uint32_t)c->r.gpr[SS_RCX];
 	uint64_t v = (c->r.gpr[SS_RDX] << 32) | (uint32_t)c->r.gpr[SS_RAX];
+	ss_svm_icpt_msr(c, msr, 1);
 	int rc = ss_msr_write(c, msr, v);
 	if (rc == -2)
 		RAISE_GP0(c);
@@ -308,6 +325,7 @@ void ss_op_wrmsr(ss_cpu *c, const ss_insn *i)
 void ss_op_mov_r_cr(ss_cpu *c, const ss_insn *i)
 {
 	need_cpl0(c);
+	ss_svm_icpt(c, 0, i->reg & 15, 0x00u + (i->reg & 15), (1ull << 63) | i->rm, 0);
 	uint64_t v;
 	switch (i->reg) {
 	case 0: v = c->r.cr0; break;
@@ -323,6 +341,7 @@ void ss_op_mov_r_cr(ss_cpu *c, const ss_insn *i)
 void ss_op_mov_cr_r(ss_cpu *c, const ss_insn *i)
 {
 	need_cpl0(c);
+	ss_svm_icpt(c, 0, 16 + (i->reg & 15), 0x10u + (i->reg & 15), (1ull << 63) | i->rm, 0);
 	uint64_t v = c->r.gpr[i->rm];
 	switch (i->reg) {
 	case 0:
@@ -361,6 +380,7 @@ void ss_op_mov_cr_r(ss_cpu *c, const ss_insn *i)
 void ss_op_mov_r_dr(ss_cpu *c, const ss_insn *i)
 {
 	need_cpl0(c);
+	ss_svm_icpt(c, 1, i->reg & 15, 0x20u + (i->reg & 15), (1ull << 63) | i->rm, 0);
 	unsigned r = i->reg;
 	if (r > 7)
 		RAISE_UD(c);
@@ -374,6 +394,7 @@ void ss_op_mov_r_dr(ss_cpu *c, const ss_insn *i)
 void ss_op_mov_dr_r(ss_cpu *c, const ss_insn *i)
 {
 	need_cpl0(c);
+	ss_svm_icpt(c, 1, 16 + (i->reg & 15), 0x30u + (i->reg & 15), (1ull << 63) | i->rm, 0);
 	unsigned r = i->reg;
 	uint64_t v = c->r.gpr[i->rm];
 	if (r > 7)
@@ -389,6 +410,7 @@ void ss_op_mov_dr_r(ss_cpu *c, const ss_insn *i)
 
 void ss_op_sdt(ss_cpu *c, const ss_insn *i)
 {
+	ss_svm_icpt(c, 3, i->aux ? 6 : 7, i->aux ? 0x66 : 0x67, 0, 0);
 	const ss_cpu_dtr *t = i->aux ? &c->r.idtr : &c->r.gdtr;
 	uint64_t lin = mem_lin(c, i);
 	ss_lin_probe_write(c, lin, 10);
@@ -398,6 +420,7 @@ void ss_op_sdt(ss_cpu *c, const ss_insn *i)
 
 void ss_op_ldt(ss_cpu *c, const ss_insn *i)
 {
+	ss_svm_icpt(c, 3, i->aux ? 10 : 11, i->aux ? 0x6A : 0x6B, 0, 0);
 	need_cpl0(c);
 	uint64_t lin = mem_lin(c, i);
 	uint16_t limit = (uint16_t)ss_lin_read(c, lin, 2, SS_CPU_ACC_READ);
@@ -411,6 +434,7 @@ void ss_op_ldt(ss_cpu *c, const ss_insn *i)
 
 void ss_op_sldt_str(ss_cpu *c, const ss_insn *i)
 {
+	ss_svm_icpt(c, 3, i->aux ? 9 : 8, i->aux ? 0x69 : 0x68, 0, 0);
 	uint16_t v = i->aux ? c->r.tr.sel : c->r.ldtr.sel;
 	if (i->mod3)
 		reg_set(c, i->rm, i->osz, v);
@@ -420,6 +444,7 @@ void ss_op_sldt_str(ss_cpu *c, const ss_insn *i)
 
 void ss_op_lldt_ltr(ss_cpu *c, const ss_insn *i)
 {
+	ss_svm_icpt(c, 3, i->aux ? 13 : 12, i->aux ? 0x6D : 0x6C, 0, 0);
 	need_cpl0(c);
 	uint16_t sel = (uint16_t)rm_get(c, i, 1);
 	ss_cpu_seg *s = i->aux ? &c->r.tr : &c->r.ldtr;
@@ -484,6 +509,7 @@ void ss_op_clts(ss_cpu *c, const ss_insn *i)
 
 void ss_op_invlpg(ss_cpu *c, const ss_insn *i)
 {
+	ss_svm_icpt(c, 3, 25, 0x79, mem_lin(c, i), 0);
 	need_cpl0(c);
 	ss_tlb_flush_page(c, mem_lin(c, i));
 	c->brk = 1;
@@ -492,6 +518,7 @@ void ss_op_invlpg(ss_cpu *c, const ss_insn *i)
 void ss_op_wbinvd(ss_cpu *c, const ss_insn *i)
 {
 	(void)i;
+	ss_svm_icpt(c, i->aux ? 3 : 4, i->aux ? 22 : 9, i->aux ? 0x76 : 0x89, 0, 0);
 	need_cpl0(c);
 }
 
@@ -514,6 +541,7 @@ void ss_op_xgetbv(ss_cpu *c, const ss_insn *i)
 void ss_op_xsetbv(ss_cpu *c, const ss_insn *i)
 {
 	(void)i;
+	ss_svm_icpt(c, 4, 13, 0x8D, 0, 0);
 	if (!(c->r.cr4 & CR4_OSXSAVE))
 		RAISE_UD(c);
 	need_cpl0(c);
@@ -537,6 +565,26 @@ void ss_op_stac_clac(ss_cpu *c, const ss_insn *i)
 void ss_op_hook(ss_cpu *c, const ss_insn *i)
 {
 	int h = i->aux;
+	if (c->guest) {
+		/* VMGEXIT is an automatic exit for SEV-ES guests and VMMCALL otherwise (§3.2). */
+		if (h == SS_CPU_HOOK_VMGEXIT && (c->nested_ctl & 4))
+			ss_vmexit(c, 0x403, 0, 0);
+		if (h == SS_CPU_HOOK_VMGEXIT || h == SS_CPU_HOOK_VMMCALL) {
+			ss_svm_icpt(c, 4, 1, 0x81, 0, 0);
+			RAISE_UD(c);
+		}
+		static const struct {
+			int hook;
+			unsigned bit;
+		} svm_insn[] = {{SS_CPU_HOOK_VMRUN, 0},	 {SS_CPU_HOOK_VMLOAD, 2},
+				{SS_CPU_HOOK_VMSAVE, 3}, {SS_CPU_HOOK_STGI, 4},
+				{SS_CPU_HOOK_CLGI, 5},	 {SS_CPU_HOOK_SKINIT, 6}};
+		for (unsigned k = 0; k < sizeof(svm_insn) / sizeof(svm_insn[0]); k++)
+			if (svm_insn[k].hook == h)
+				ss_svm_icpt(c, 4, svm_insn[k].bit, 0x80u + svm_insn[k].bit, 0, 0);
+		if (h == SS_CPU_HOOK_INVLPGA)
+			ss_svm_icpt(c, 3, 26, 0x7A, 0, 0);
+	}
 	/* SVM instructions need EFER.SVME (APM vol. 2 §15.4) and CPL 0. */
 	if (h == SS_CPU_HOOK_VMRUN || h == SS_CPU_HOOK_VMLOAD || h == SS_CPU_HOOK_VMSAVE ||
 	    h == SS_CPU_HOOK_STGI || h == SS_CPU_HOOK_CLGI || h == SS_CPU_HOOK_SKINIT ||

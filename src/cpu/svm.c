@@ -1,0 +1,468 @@
+/* SVM guest mode: VMRUN's consistency checks (one rule per line, STYLE.md item 7), the guest state
+ * loaded from the VMCB save area or, for SEV-ES, from the VMSA; intercepts (CR/DR, exceptions,
+ * instructions, IOIO through the IOPM, MSRs through the MSRPM); nested paging with #NPF; event
+ * injection; and #VMEXIT writing the exit code and information back. Numbers: cpu-svm-sev.md §1
+ * (VMCB), §2 (save areas), §3 (exit codes and exit information), §9.3 (VMRUN requirements). */
+#include "cpu/core.h"
+
+#include <softsev/abi/svm_exit.h>
+#include <softsev/abi/vmcb.h>
+#include <softsev/abi/vmsa.h>
+#include <stdlib.h>
+
+/* ---- physical access outside the run loop (no longjmp) ---- */
+
+static int host_rw(ss_cpu *c, uint64_t pa, void *buf, size_t len, int write, uint32_t asid,
+		   int cbit)
+{
+	for (size_t done = 0; done < len;) {
+		size_t n = 4096 - ((pa + done) & 0xfff);
+		if (n > len - done)
+			n = len - done;
+		ss_cpu_access a = {.pa = pa + done,
+				   .gpa = pa + done,
+				   .asid = asid,
+				   .kind = (uint8_t)(write ? SS_CPU_ACC_WRITE : SS_CPU_ACC_READ),
+				   .c_bit = (uint8_t)cbit};
+		int rc = write ? c->cfg.mem->write(c->cfg.mem_ctx, &a, (uint8_t *)buf + done, n)
+			       : c->cfg.mem->read(c->cfg.mem_ctx, &a, (uint8_t *)buf + done, n);
+		if (rc != SS_CPU_MEM_OK)
+			return -1;
+		done += n;
+	}
+	return 0;
+}
+
+/* ---- state transfer (the legacy save area and the VMSA share these offsets, §2.2) ---- */
+
+static void seg_in(ss_cpu_seg *s, const ss_vmsa_segment *v)
+{
+	s->sel = v->selector;
+	s->attr = v->attrib;
+	s->limit = v->limit;
+	s->base = v->base;
+}
+
+static void seg_out(ss_vmsa_segment *v, const ss_cpu_seg *s)
+{
+	v->selector = s->sel;
+	v->attrib = s->attr;
+	v->limit = s->limit;
+	v->base = s->base;
+}
+
+#define STATE_LOAD(r, s)                                                                           \
+	do {                                                                                       \
+		seg_in(&(r)->seg[SS_SEG_ES], &(s)->es);                                            \
+		seg_in(&(r)->seg[SS_SEG_CS], &(s)->cs);                                            \
+		seg_in(&(r)->seg[SS_SEG_SS], &(s)->ss);                                            \
+		seg_in(&(r)->seg[SS_SEG_DS], &(s)->ds);                                            \
+		seg_in(&(r)->seg[SS_SEG_FS], &(s)->fs);                                            \
+		seg_in(&(r)->seg[SS_SEG_GS], &(s)->gs);                                            \
+		seg_in(&(r)->ldtr, &(s)->ldtr);                                                    \
+		seg_in(&(r)->tr, &(s)->tr);                                                        \
+		(r)->gdtr = (ss_cpu_dtr){(uint16_t)(s)->gdtr.limit, (s)->gdtr.base};               \
+		(r)->idtr = (ss_cpu_dtr){(uint16_t)(s)->idtr.limit, (s)->idtr.base};               \
+		(r)->cpl = (s)->cpl;                                                               \
+		(r)->efer = (s)->efer;                                                             \
+		(r)->cr0 = (s)->cr0;                                                               \
+		(r)->cr2 = (s)->cr2;                                                               \
+		(r)->cr3 = (s)->cr3;                                                               \
+		(r)->cr4 = (s)->cr4;                                                               \
+		(r)->dr[6] = (s)->dr6;                                                             \
+		(r)->dr[7] = (s)->dr7;                                                             \
+		(r)->rflags = (s)->rflags | 2;                                                     \
+		(r)->rip = (s)->rip;                                                               \
+		(r)->gpr[SS_RSP] = (s)->rsp;                                                       \
+		(r)->gpr[SS_RAX] = (s)->rax;                                                       \
+		(r)->star = (s)->star;                                                             \
+		(r)->lstar = (s)->lstar;                                                           \
+		(r)->cstar = (s)->cstar;                                                           \
+		(r)->sfmask = (s)->sfmask;                                                         \
+		(r)->kernel_gs_base = (s)->kernel_gs_base;                                         \
+		(r)->sysenter_cs = (s)->sysenter_cs;                                               \
+		(r)->sysenter_esp = (s)->sysenter_esp;                                             \
+		(r)->sysenter_eip = (s)->sysenter_eip;                                             \
+		(r)->pat = (s)->g_pat;                                                             \
+	} while (0)
+
+#define STATE_SAVE(s, r)                                                                           \
+	do {                                                                                       \
+		seg_out(&(s)->es, &(r)->seg[SS_SEG_ES]);                                           \
+		seg_out(&(s)->cs, &(r)->seg[SS_SEG_CS]);                                           \
+		seg_out(&(s)->ss, &(r)->seg[SS_SEG_SS]);                                           \
+		seg_out(&(s)->ds, &(r)->seg[SS_SEG_DS]);                                           \
+		seg_out(&(s)->fs, &(r)->seg[SS_SEG_FS]);                                           \
+		seg_out(&(s)->gs, &(r)->seg[SS_SEG_GS]);                                           \
+		seg_out(&(s)->ldtr, &(r)->ldtr);                                                   \
+		seg_out(&(s)->tr, &(r)->tr);                                                       \
+		(s)->gdtr.limit = (r)->gdtr.limit;                                                 \
+		(s)->gdtr.base = (r)->gdtr.base;                                                   \
+		(s)->idtr.limit = (r)->idtr.limit;                                                 \
+		(s)->idtr.base = (r)->idtr.base;                                                   \
+		(s)->cpl = (r)->cpl;                                                               \
+		(s)->efer = (r)->efer;                                                             \
+		(s)->cr0 = (r)->cr0;                                                               \
+		(s)->cr2 = (r)->cr2;                                                               \
+		(s)->cr3 = (r)->cr3;                                                               \
+		(s)->cr4 = (r)->cr4;                                                               \
+		(s)->dr6 = (r)->dr[6];                                                             \
+		(s)->dr7 = (r)->dr[7];                                                             \
+		(s)->rflags = (r)->rflags;                                                         \
+		(s)->rip = (r)->rip;                                                               \
+		(s)->rsp = (r)->gpr[SS_RSP];                                                       \
+		(s)->rax = (r)->gpr[SS_RAX];                                                       \
+		(s)->star = (r)->star;                                                             \
+		(s)->lstar = (r)->lstar;                                                           \
+		(s)->cstar = (r)->cstar;                                                           \
+		(s)->sfmask = (r)->sfmask;                                                         \
+		(s)->kernel_gs_base = (r)->kernel_gs_base;                                         \
+		(s)->sysenter_cs = (r)->sysenter_cs;                                               \
+		(s)->sysenter_esp = (r)->sysenter_esp;                                             \
+		(s)->sysenter_eip = (r)->sysenter_eip;                                             \
+		(s)->g_pat = (r)->pat;                                                             \
+	} while (0)
+
+/* ---- VMRUN consistency checks (APM vol. 2 §15.5.1 as gathered in cpu-svm-sev.md §9.3) ---- */
+
+#define RULE(cond, name)                                                                           \
+	do {                                                                                       \
+		if (cond)                                                                          \
+			return (name);                                                             \
+	} while (0)
+
+static const char *vmrun_checks(ss_cpu *c, const ss_vmcb *v, const uint32_t sev[4])
+{
+	const ss_vmcb_control *k = &v->control;
+	const ss_vmcb_save *s = &v->save;
+	uint64_t maxpa = 1ull << 52;
+	int lm_paging = (s->efer & EFER_LME) && (s->cr0 & CR0_PG);
+	int cs_l = (s->cs.attrib >> 9) & 1, cs_d = (s->cs.attrib >> 10) & 1;
+	unsigned ev_type = (k->event_inj >> 8) & 7, ev_vec = k->event_inj & 0xff;
+	RULE(!(k->intercept_misc2 & SS_ICPT4_VMRUN), "VMRUN intercept bit clear");
+	RULE(k->asid == 0, "guest ASID is 0");
+	RULE(!(s->efer & EFER_SVME), "guest EFER.SVME is 0");
+	RULE(s->efer & ~0xfd01ull, "guest EFER reserved bits set");
+	RULE(!(s->cr0 & (1ull << 30)) && (s->cr0 & (1ull << 29)), "CR0.CD=0 with CR0.NW=1");
+	RULE(s->cr0 >> 32, "CR0[63:32] not zero");
+	RULE(s->cr3 >> 52, "CR3 reserved bits set");
+	RULE(s->cr4 & ~0x3f77fffull, "CR4 reserved bits set");
+	RULE(s->dr6 >> 32, "DR6[63:32] not zero");
+	RULE(s->dr7 >> 32, "DR7[63:32] not zero");
+	RULE(lm_paging && !(s->cr4 & CR4_PAE), "EFER.LME and CR0.PG with CR4.PAE=0");
+	RULE(lm_paging && !(s->cr0 & CR0_PE), "EFER.LME and CR0.PG with CR0.PE=0");
+	RULE(lm_paging && cs_l && cs_d, "long mode with CS.L=1 and CS.D=1");
+	RULE(k->iopm_base_pa + 0x3000 > maxpa, "IOPM_BASE_PA beyond the physical address space");
+	RULE(k->msrpm_base_pa + 0x2000 > maxpa, "MSRPM_BASE_PA beyond the physical address space");
+	RULE((k->event_inj & SS_EVTINJ_VALID) && (ev_type == 1 || ev_type >= 5),
+	     "EVENTINJ type reserved");
+	RULE((k->event_inj & SS_EVTINJ_VALID) && ev_type == 3 && (ev_vec == 2 || ev_vec > 31),
+	     "EVENTINJ exception with vector 2 or above 31");
+	RULE((k->nested_ctl & SS_NESTED_CTL_NP) && (k->nested_cr3 >> 52), "nCR3 reserved bits set");
+	/* SEV (§9.3): nested paging required, memory encryption enabled in SYSCFG, ASID range. */
+	int sev_on = (k->nested_ctl & SS_NESTED_CTL_SEV) != 0;
+	int es_on = (k->nested_ctl & SS_NESTED_CTL_SEV_ES) != 0;
+	RULE(es_on && !sev_on, "SEV-ES enabled without SEV");
+	RULE(sev_on && !(k->nested_ctl & SS_NESTED_CTL_NP), "SEV without nested paging");
+	RULE(sev_on && !(c->r.syscfg & (1ull << 23)), "SEV with SYSCFG.MemEncryptionModEn=0");
+	RULE(sev_on && k->asid > sev[2], "SEV ASID above CPUID 8000001F ECX");
+	RULE(sev_on && !es_on && k->asid < sev[3], "plain SEV ASID below the minimum (EDX)");
+	RULE(es_on && k->asid >= sev[3], "SEV-ES ASID not below the SEV-only minimum (EDX)");
+	RULE(es_on && (!k->vmsa_pa || (k->vmsa_pa & 0xfff)), "SEV-ES VMSA pointer 0 or unaligned");
+	return NULL;
+}
+
+/* ---- nested paging ---- */
+
+uint64_t ss_npt_xlat(ss_cpu *c, uint64_t gpa, int write, int fetch, int ptw)
+{
+	/* Host 4-level tables at nCR3; every nested access is a user access (APM §15.25.5). */
+	uint64_t err = (write ? SS_NPF_W : 0) | (fetch ? SS_NPF_ID : 0) | SS_NPF_U |
+		       (ptw ? SS_NPF_GUEST_PAGE : SS_NPF_GUEST_FINAL);
+	uint64_t table = c->ncr3 & 0x000ffffffffff000ull, pte = 0, ptes[4], size = 4096;
+	int n = 0, w_ok = 1, u_ok = 1, nx = 0;
+	for (int lvl = 4; lvl >= 1; lvl--) {
+		unsigned shift = 12 + 9 * (unsigned)(lvl - 1);
+		uint64_t pa = table + (((gpa >> shift) & 511) << 3);
+		ss_phys_read(c, pa, &pte, 8, SS_CPU_ACC_NPTW);
+		ptes[n++] = pa;
+		if (!(pte & 1))
+			ss_vmexit(c, SS_SVM_EXIT_NPF, err, gpa);
+		if (!(c->host.efer & EFER_NXE) && (pte >> 63))
+			ss_vmexit(c, SS_SVM_EXIT_NPF, err | SS_NPF_P | SS_NPF_RSVD, gpa);
+		w_ok &= (int)((pte >> 1) & 1);
+		u_ok &= (int)((pte >> 2) & 1);
+		nx |= (int)(pte >> 63);
+		if ((lvl == 3 || lvl == 2) && (pte & 0x80)) {
+			size = 1ull << shift;
+			break;
+		}
+		if (lvl == 4 && (pte & 0x80))
+			ss_vmexit(c, SS_SVM_EXIT_NPF, err | SS_NPF_P | SS_NPF_RSVD, gpa);
+		table = pte & 0x000ffffffffff000ull;
+	}
+	if (!u_ok || (write && !w_ok) || (fetch && nx && (c->host.efer & EFER_NXE)))
+		ss_vmexit(c, SS_SVM_EXIT_NPF, err | SS_NPF_P, gpa);
+	for (int j = 0; j < n; j++) {
+		uint64_t v;
+		ss_phys_read(c, ptes[j], &v, 8, SS_CPU_ACC_NPTW);
+		uint64_t nv = v | 0x20 | (j == n - 1 && write ? 0x40 : 0);
+		if (nv != v)
+			ss_phys_write(c, ptes[j], &nv, 8, SS_CPU_ACC_NPTW);
+	}
+	return (pte & 0x000ffffffffff000ull & ~(size - 1)) | (gpa & (size - 1));
+}
+
+/* ---- #VMEXIT ---- */
+
+_Noreturn void ss_vmexit(ss_cpu *c, uint64_t code, uint64_t info1, uint64_t info2)
+{
+	/* SEV-ES: non-automatic exits become #VC in the guest with the exit code (§3.2, §4). */
+	if ((c->nested_ctl & SS_NESTED_CTL_SEV_ES) && !ss_svm_exit_is_automatic(code, info1))
+		ss_raise(c, EXC_VC, (uint32_t)code, 1);
+	c->vx_code = code;
+	c->vx_info1 = info1;
+	c->vx_info2 = info2;
+	c->vx_nrip = c->cur ? c->insn_rip + c->cur->len : 0;
+	if (!c->in_exc)
+		c->r.rip = c->insn_rip; /* intercepts are fault-like */
+	longjmp(c->jb, 3);
+}
+
+void ss_svm_icpt(ss_cpu *c, int word, unsigned bit, uint64_t code, uint64_t info1, uint64_t info2)
+{
+	if (c->guest && (c->icpt[word] & (1u << bit)))
+		ss_vmexit(c, code, info1, info2);
+}
+
+void ss_svm_icpt_exception(ss_cpu *c)
+{
+	if (!c->guest || !(c->icpt[2] & (1u << c->exc_vec)))
+		return;
+	uint64_t i2 = c->exc_vec == EXC_PF ? c->exc_cr2 : 0;
+	c->vx_code = 0x40u + c->exc_vec;
+	c->vx_info1 = c->exc_has_err ? c->exc_err : 0;
+	c->vx_info2 = i2;
+	c->vx_nrip = 0;
+	if ((c->nested_ctl & SS_NESTED_CTL_SEV_ES) && c->exc_vec != EXC_MC &&
+	    c->exc_vec != EXC_VC) {
+		/* Under SEV-ES an intercepted exception is an NAE: #VC with its exit code. */
+		c->exc_err = 0x40u + c->exc_vec;
+		c->exc_vec = EXC_VC;
+		c->exc_has_err = 1;
+		return;
+	}
+	longjmp(c->jb, 3);
+}
+
+void ss_svm_icpt_io(ss_cpu *c, const ss_insn *i, uint16_t port, unsigned size, int in, int str)
+{
+	if (!c->guest || !(c->icpt[3] & SS_ICPT3_IOIO_PROT))
+		return;
+	uint8_t bits[2];
+	ss_phys_read(c, c->iopm_pa + (port >> 3), bits, 2, SS_CPU_ACC_READ);
+	unsigned all = (unsigned)bits[0] | ((unsigned)bits[1] << 8);
+	if (!((all >> (port & 7)) & ((1u << size) - 1)))
+		return;
+	uint64_t info = (in ? SS_IOIO_TYPE_IN : 0) | (str ? SS_IOIO_STR : 0) |
+			(i->rep ? SS_IOIO_REP : 0) |
+			(size == 1   ? SS_IOIO_SZ8
+			 : size == 2 ? SS_IOIO_SZ16
+				     : SS_IOIO_SZ32) |
+			(i->asz == 2 ? SS_IOIO_A32 : SS_IOIO_A64) |
+			((uint64_t)(str ? (in ? SS_SEG_ES : i->seg) : 0) << SS_IOIO_SEG_SHIFT) |
+			((uint64_t)port << SS_IOIO_PORT_SHIFT);
+	ss_vmexit(c, SS_SVM_EXIT_IOIO, info, c->insn_rip + i->len);
+}
+
+void ss_svm_icpt_msr(ss_cpu *c, uint32_t msr, int write)
+{
+	if (!c->guest || !(c->icpt[3] & SS_ICPT3_MSR_PROT))
+		return;
+	uint64_t off;
+	if (msr <= 0x1fff)
+		off = 0;
+	else if (msr >= 0xc0000000u && msr <= 0xc0001fffu)
+		off = 0x800;
+	else if (msr >= 0xc0010000u && msr <= 0xc0011fffu)
+		off = 0x1000;
+	else
+		ss_vmexit(c, SS_SVM_EXIT_MSR, (uint64_t)write, 0); /* outside the map: always */
+	uint64_t bit = (uint64_t)(msr & 0x1fff) * 2 + (uint64_t)write;
+	uint8_t b;
+	ss_phys_read(c, c->msrpm_pa + off + bit / 8, &b, 1, SS_CPU_ACC_READ);
+	if ((b >> (bit % 8)) & 1)
+		ss_vmexit(c, SS_SVM_EXIT_MSR, (uint64_t)write, 0);
+}
+
+/* Writes the exit into the VMCB (and the guest state into the save area or VMSA) and returns to
+ * the host state saved by VMRUN. Called by the run loop outside any instruction. */
+int ss_svm_do_vmexit(ss_cpu *c)
+{
+	ss_vmcb *v = malloc(sizeof(*v));
+	int rc = 0;
+	if (!v)
+		return -1;
+	c->r.rflags = ss_flags_get(c) | 2;
+	c->lf_op = LF_NONE;
+	if (host_rw(c, c->vmcb_pa, v, sizeof(*v), 0, 0, 0) == 0) {
+		ss_vmcb_control *k = &v->control;
+		k->exit_code = c->vx_code;
+		k->exit_info_1 = c->vx_info1;
+		k->exit_info_2 = c->vx_info2;
+		k->exit_int_info = 0;
+		k->exit_int_info_err = 0;
+		if (c->in_exc) {
+			/* The exit interrupted the delivery of an event (§1.4 format). */
+			k->exit_int_info = c->in_exc_vec | (SS_EVTINJ_TYPE_EXC << 8) |
+					   (c->exc_has_err ? SS_EVTINJ_EV : 0) | SS_EVTINJ_VALID;
+			k->exit_int_info_err = c->exc_err;
+		}
+		k->next_rip = c->vx_nrip;
+		k->int_state = c->r.interrupt_shadow | ((c->r.rflags & F_IF) ? 2u : 0u);
+		k->event_inj &= ~SS_EVTINJ_VALID;
+		if (c->nested_ctl & SS_NESTED_CTL_SEV_ES) {
+			ss_vmsa *s = malloc(sizeof(*s));
+			if (s && host_rw(c, k->vmsa_pa, s, sizeof(*s), 0, c->asid, 1) == 0) {
+				STATE_SAVE(s, &c->r);
+				s->rcx = c->r.gpr[1], s->rdx = c->r.gpr[2], s->rbx = c->r.gpr[3];
+				s->rbp = c->r.gpr[5], s->rsi = c->r.gpr[6], s->rdi = c->r.gpr[7];
+				s->r8 = c->r.gpr[8], s->r9 = c->r.gpr[9], s->r10 = c->r.gpr[10];
+				s->r11 = c->r.gpr[11], s->r12 = c->r.gpr[12], s->r13 = c->r.gpr[13];
+				s->r14 = c->r.gpr[14], s->r15 = c->r.gpr[15];
+				s->xcr0 = c->r.xcr0;
+				s->guest_exit_code = c->vx_code;
+				s->guest_exit_info_1 = c->vx_info1;
+				s->guest_exit_info_2 = c->vx_info2;
+				s->guest_nrip = c->vx_nrip;
+				rc = host_rw(c, k->vmsa_pa, s, sizeof(*s), 1, c->asid, 1);
+			} else {
+				rc = -1;
+			}
+			free(s);
+		} else {
+			STATE_SAVE(&v->save, &c->r);
+		}
+		if (host_rw(c, c->vmcb_pa, v, sizeof(*v), 1, 0, 0))
+			rc = -1;
+	} else {
+		rc = -1;
+	}
+	free(v);
+	/* Host state back; the non-ES guest's other GPRs stay for the hypervisor to save. */
+	uint64_t g[16];
+	memcpy(g, c->r.gpr, sizeof(g));
+	int es = (c->nested_ctl & SS_NESTED_CTL_SEV_ES) != 0;
+	c->r = c->host;
+	if (!es)
+		for (unsigned k = 0; k < 16; k++)
+			if (k != SS_RAX && k != SS_RSP)
+				c->r.gpr[k] = g[k];
+	c->guest = 0;
+	c->npt_on = 0;
+	c->nested_ctl = 0;
+	c->asid = 0;
+	c->c_bit_default = 0;
+	c->cbit_pos = 0;
+	c->in_exc = 0;
+	c->fetch_vpn = ~0ull;
+	return rc;
+}
+
+int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
+{
+	memset(exit, 0, sizeof(*exit));
+	if (!(c->r.efer & EFER_SVME))
+		return ss_fail(err, SS_ESTATE,
+			       "vmrun: host EFER.SVME is 0 (VMRUN would raise #UD)");
+	if (vmcb_pa & 0xfff)
+		return ss_fail(err, SS_EINVAL, "vmrun: VMCB address 0x%llx is not 4 KiB aligned",
+			       (unsigned long long)vmcb_pa);
+	ss_vmcb *v = malloc(sizeof(*v));
+	if (!v)
+		return ss_fail(err, SS_ENOMEM, "vmrun: out of memory");
+	if (host_rw(c, vmcb_pa, v, sizeof(*v), 0, 0, 0)) {
+		free(v);
+		return ss_fail(err, SS_EIO, "vmrun: VMCB at 0x%llx is not in memory",
+			       (unsigned long long)vmcb_pa);
+	}
+	uint32_t sev[4];
+	ss_cpuid(c, 0x8000001F, 0, sev);
+	const char *bad = vmrun_checks(c, v, sev);
+	c->vmrun_rule = bad;
+	if (bad) {
+		v->control.exit_code = SS_SVM_EXIT_INVALID;
+		v->control.exit_info_1 = v->control.exit_info_2 = 0;
+		int wrc = host_rw(c, vmcb_pa, v, sizeof(*v), 1, 0, 0);
+		free(v);
+		exit->reason = SS_CPU_EXIT_VMEXIT;
+		exit->vmexit_code = SS_SVM_EXIT_INVALID;
+		exit->detail = bad;
+		return wrc ? ss_fail(err, SS_EIO, "vmrun: cannot write the VMCB") : 0;
+	}
+	ss_vmcb_control *k = &v->control;
+	c->host = c->r;
+	c->host.rflags = ss_flags_get(c) | 2;
+	c->lf_op = LF_NONE;
+	if (k->nested_ctl & SS_NESTED_CTL_SEV_ES) {
+		ss_vmsa *s = malloc(sizeof(*s));
+		if (!s || host_rw(c, k->vmsa_pa, s, sizeof(*s), 0, k->asid, 1)) {
+			uint64_t at = k->vmsa_pa;
+			free(s);
+			free(v);
+			return ss_fail(err, SS_EIO, "vmrun: VMSA at 0x%llx is not readable",
+				       (unsigned long long)at);
+		}
+		STATE_LOAD(&c->r, s);
+		uint64_t g[16] = {s->rax, s->rcx, s->rdx, s->rbx, s->rsp, s->rbp, s->rsi, s->rdi,
+				  s->r8,  s->r9,  s->r10, s->r11, s->r12, s->r13, s->r14, s->r15};
+		memcpy(c->r.gpr, g, sizeof(g));
+		c->r.xcr0 = s->xcr0 ? s->xcr0 : 1;
+		free(s);
+	} else {
+		STATE_LOAD(&c->r, &v->save);
+	}
+	c->r.efer |= (c->r.efer & EFER_LME) && (c->r.cr0 & CR0_PG) ? EFER_LMA : 0;
+	c->r.interrupt_shadow = (uint8_t)(k->int_state & 1);
+	c->guest = 1;
+	c->vmcb_pa = vmcb_pa;
+	c->icpt[0] = k->intercept_cr;
+	c->icpt[1] = k->intercept_dr;
+	c->icpt[2] = k->intercept_exc;
+	c->icpt[3] = k->intercept_misc1;
+	c->icpt[4] = k->intercept_misc2;
+	c->icpt[5] = k->intercept_misc3;
+	c->iopm_pa = k->iopm_base_pa;
+	c->msrpm_pa = k->msrpm_base_pa;
+	c->nested_ctl = k->nested_ctl;
+	c->npt_on = (k->nested_ctl & SS_NESTED_CTL_NP) != 0;
+	c->ncr3 = k->nested_cr3;
+	c->asid = k->asid;
+	c->c_bit_default = (k->nested_ctl & SS_NESTED_CTL_SEV) ? 1 : 0;
+	c->cbit_pos = (k->nested_ctl & SS_NESTED_CTL_SEV) ? (uint8_t)(sev[1] & 63) : 0;
+	c->r.tsc_offset = c->host.tsc_offset + k->tsc_offset;
+	c->event_inj = k->event_inj;
+	c->event_inj_err = k->event_inj_err;
+	c->inject_pending = (k->event_inj & SS_EVTINJ_VALID) != 0;
+	if (k->tlb_ctl != SS_TLB_CTL_NONE)
+		ss_tlb_flush_all(c);
+	c->fetch_vpn = ~0ull;
+	free(v);
+
+	int rc = ss_cpu_run(c, max_insns, exit, err);
+	if (c->guest) {
+		/* Still in the guest: a run error or the budget. The budget ends like a host timer
+		 * interrupt would: #VMEXIT(INTR) between instructions. */
+		c->vx_code = SS_SVM_EXIT_INTR;
+		c->vx_info1 = c->vx_info2 = 0;
+		c->vx_nrip = 0;
+		c->in_exc = 0;
+		if (ss_svm_do_vmexit(c) && !rc)
+			rc = ss_fail(err, SS_EIO, "vmrun: cannot write the VMCB at #VMEXIT");
+		if (!rc) {
+			exit->reason = SS_CPU_EXIT_VMEXIT;
+			exit->vmexit_code = SS_SVM_EXIT_INTR;
+		}
+	}
+	return rc;
+}
