@@ -50,7 +50,7 @@ const char *ss_sev_cmd_name(uint32_t cmd)
 #define BUF(type) ((uint32_t)sizeof(struct type))
 
 /* Allowed states from firmware-abi.md §1.6. Commands not listed are answered INVALID_COMMAND
- * (migration, ATTESTATION, DOWNLOAD_FIRMWARE, ring buffer, swap: not implemented). */
+ * (ATTESTATION, DOWNLOAD_FIRMWARE, ACTIVATE_EX, COPY, NOP, ring buffer, swap: not implemented). */
 static const struct ss_psp_cmd_desc descs[] = {
     {SS_SEV_CMD_INIT, BUF(ss_sev_data_init), SS_PSP_PS(UNINIT), 0, 0, ss_psp_cmd_init},
     {SS_SEV_CMD_INIT_EX, BUF(ss_sev_data_init_ex), SS_PSP_PS(UNINIT), 0, 0, ss_psp_cmd_init_ex},
@@ -84,6 +84,25 @@ static const struct ss_psp_cmd_desc descs[] = {
      G | SS_PSP_F_ACTIVE, ss_psp_cmd_launch_secret},
     {SS_SEV_CMD_LAUNCH_FINISH, BUF(ss_sev_data_handle), UP_PS, SS_PSP_GS(LSECRET), G,
      ss_psp_cmd_launch_finish},
+    /* Migration (§1.6, §3.8). */
+    {SS_SEV_CMD_SEND_START, BUF(ss_sev_data_send_start), UP_PS, SS_PSP_GS(RUNNING), G,
+     ss_psp_cmd_send_start},
+    {SS_SEV_CMD_SEND_UPDATE_DATA, BUF(ss_sev_data_transfer), UP_PS, SS_PSP_GS(SUPDATE),
+     G | SS_PSP_F_ACTIVE, ss_psp_cmd_send_update_data},
+    {SS_SEV_CMD_SEND_UPDATE_VMSA, BUF(ss_sev_data_transfer), UP_PS, SS_PSP_GS(SUPDATE),
+     G | SS_PSP_F_ACTIVE, ss_psp_cmd_send_update_vmsa},
+    {SS_SEV_CMD_SEND_FINISH, BUF(ss_sev_data_handle), UP_PS, SS_PSP_GS(SUPDATE), G,
+     ss_psp_cmd_send_finish},
+    {SS_SEV_CMD_SEND_CANCEL, BUF(ss_sev_data_handle), UP_PS, SS_PSP_GS(SUPDATE), G,
+     ss_psp_cmd_send_cancel},
+    {SS_SEV_CMD_RECEIVE_START, BUF(ss_sev_data_launch_start), UP_PS, 0, SS_PSP_F_NEW_GUEST,
+     ss_psp_cmd_receive_start},
+    {SS_SEV_CMD_RECEIVE_UPDATE_DATA, BUF(ss_sev_data_transfer), UP_PS, SS_PSP_GS(RUPDATE),
+     G | SS_PSP_F_ACTIVE, ss_psp_cmd_receive_update_data},
+    {SS_SEV_CMD_RECEIVE_UPDATE_VMSA, BUF(ss_sev_data_transfer), UP_PS, SS_PSP_GS(RUPDATE),
+     G | SS_PSP_F_ACTIVE, ss_psp_cmd_receive_update_vmsa},
+    {SS_SEV_CMD_RECEIVE_FINISH, BUF(ss_sev_data_handle), UP_PS, SS_PSP_GS(RUPDATE), G,
+     ss_psp_cmd_receive_finish},
     /* A launched (or received) guest: not while it is launching (§1.6). */
     {SS_SEV_CMD_DBG_DECRYPT, BUF(ss_sev_data_dbg), UP_PS,
      SS_PSP_GS(LSECRET) | SS_PSP_GS(RUNNING) | SS_PSP_GS(SUPDATE) | SS_PSP_GS(SENT),

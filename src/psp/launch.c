@@ -87,7 +87,7 @@ static uint32_t open_session(ss_psp *psp, const struct ss_sev_data_launch_start 
  * 4. the session: GODH certificate and blob, WRAP_MAC, TEK/TIK unwrap, POLICY_MAC; without a
  *    certificate and a blob (both lengths 0, as KVM allows) the firmware picks TEK/TIK itself;
  * 5. a fresh VEK, GCTX.LD started, state LUPDATE, the new handle written back. */
-uint32_t ss_psp_cmd_launch_start(ss_psp *psp, struct ss_psp_guest *unused, void *buf, ss_error *err)
+static uint32_t start_guest(ss_psp *psp, void *buf, bool receive, ss_error *err)
 {
 	struct ss_sev_data_launch_start d;
 	memcpy(&d, buf, sizeof(d));
@@ -121,7 +121,7 @@ uint32_t ss_psp_cmd_launch_start(ss_psp *psp, struct ss_psp_guest *unused, void 
 				   SS_PSP_MAX_GUESTS);
 	struct ss_psp_guest ng = {0};
 	uint32_t st;
-	if (!d.dh_cert_len && !d.session_len) {
+	if (!receive && !d.dh_cert_len && !d.session_len) {
 		if (ss_random_bytes(ng.tek, sizeof(ng.tek)) ||
 		    ss_random_bytes(ng.tik, sizeof(ng.tik)))
 			return ss_psp_fail(err, SS_SEV_HWERROR_PLATFORM, "no random bytes");
@@ -133,16 +133,29 @@ uint32_t ss_psp_cmd_launch_start(ss_psp *psp, struct ss_psp_guest *unused, void 
 		memcpy(ng.vek, share->vek, sizeof(ng.vek));
 	else if (ss_random_bytes(ng.vek, sizeof(ng.vek)))
 		return ss_psp_fail(err, SS_SEV_HWERROR_PLATFORM, "no random bytes");
-	ng.ld = ss_hash_new(SS_HASH_SHA256);
-	if (!ng.ld)
+	ng.ld = receive ? NULL : ss_hash_new(SS_HASH_SHA256);
+	if (!receive && !ng.ld)
 		return ss_psp_fail(err, SS_SEV_RESOURCE_LIMIT, "out of memory");
 	ng.used = true;
 	ng.policy = d.policy;
-	ng.state = SS_SEV_GUEST_LUPDATE;
+	ng.state = receive ? SS_SEV_GUEST_RUPDATE : SS_SEV_GUEST_LUPDATE;
 	ng.handle = new_handle(psp);
 	*g = ng;
 	ss_put_le32(buf, g->handle);
 	return SS_SEV_SUCCESS;
+}
+
+uint32_t ss_psp_cmd_launch_start(ss_psp *psp, struct ss_psp_guest *unused, void *buf, ss_error *err)
+{
+	return start_guest(psp, buf, false, err);
+}
+
+/* RECEIVE_START (§3.8): LAUNCH_START with the sender's PDH as the "GODH" and a session required;
+ * the new context starts in RUPDATE. */
+uint32_t ss_psp_cmd_receive_start(ss_psp *psp, struct ss_psp_guest *unused, void *buf,
+				  ss_error *err)
+{
+	return start_guest(psp, buf, true, err);
 }
 
 /* Encrypts [addr, addr+len) in place under the guest's key, extending GCTX.LD with the

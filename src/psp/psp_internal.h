@@ -147,6 +147,15 @@ uint32_t ss_psp_cmd_launch_update_vmsa(ss_psp *, struct ss_psp_guest *, void *, 
 uint32_t ss_psp_cmd_launch_measure(ss_psp *, struct ss_psp_guest *, void *, ss_error *);
 uint32_t ss_psp_cmd_launch_secret(ss_psp *, struct ss_psp_guest *, void *, ss_error *);
 uint32_t ss_psp_cmd_launch_finish(ss_psp *, struct ss_psp_guest *, void *, ss_error *);
+uint32_t ss_psp_cmd_send_start(ss_psp *, struct ss_psp_guest *, void *, ss_error *);
+uint32_t ss_psp_cmd_send_update_data(ss_psp *, struct ss_psp_guest *, void *, ss_error *);
+uint32_t ss_psp_cmd_send_update_vmsa(ss_psp *, struct ss_psp_guest *, void *, ss_error *);
+uint32_t ss_psp_cmd_send_finish(ss_psp *, struct ss_psp_guest *, void *, ss_error *);
+uint32_t ss_psp_cmd_send_cancel(ss_psp *, struct ss_psp_guest *, void *, ss_error *);
+uint32_t ss_psp_cmd_receive_start(ss_psp *, struct ss_psp_guest *, void *, ss_error *);
+uint32_t ss_psp_cmd_receive_update_data(ss_psp *, struct ss_psp_guest *, void *, ss_error *);
+uint32_t ss_psp_cmd_receive_update_vmsa(ss_psp *, struct ss_psp_guest *, void *, ss_error *);
+uint32_t ss_psp_cmd_receive_finish(ss_psp *, struct ss_psp_guest *, void *, ss_error *);
 
 /* Keys (keys.c): makes a new platform's persistent state (secret, OCA/PEK/PDH, ARK/ASK). */
 int ss_psp_persist_create(struct ss_psp_persist *p, unsigned ark_bits, uint8_t api_major,

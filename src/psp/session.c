@@ -78,12 +78,12 @@ int ss_sev_session_open(const uint8_t *z, size_t z_len, const struct ss_sev_sess
 	return rc;
 }
 
-int ss_sev_secret_mac(const uint8_t tik[16], uint32_t flags, const uint8_t iv[16],
+static int packet_mac(const uint8_t tik[16], uint8_t ctx, uint32_t flags, const uint8_t iv[16],
 		      uint32_t guest_len, const uint8_t *ct, uint32_t trans_len,
 		      const uint8_t *measurement, uint8_t out[32])
 {
 	uint8_t head[1 + 4 + 16 + 4 + 4];
-	head[0] = SS_SEV_CTX_SECRET;
+	head[0] = ctx;
 	ss_put_le32(head + 1, flags);
 	memcpy(head + 5, iv, 16);
 	ss_put_le32(head + 21, guest_len);
@@ -101,6 +101,20 @@ int ss_sev_secret_mac(const uint8_t tik[16], uint32_t flags, const uint8_t iv[16
 	int rc = ss_hmac_sha256(tik, 16, msg, total, out);
 	free(msg);
 	return rc;
+}
+
+int ss_sev_secret_mac(const uint8_t tik[16], uint32_t flags, const uint8_t iv[16],
+		      uint32_t guest_len, const uint8_t *ct, uint32_t trans_len,
+		      const uint8_t *measurement, uint8_t out[32])
+{
+	return packet_mac(tik, SS_SEV_CTX_SECRET, flags, iv, guest_len, ct, trans_len, measurement,
+			  out);
+}
+
+int ss_sev_packet_mac(const uint8_t tik[16], uint8_t ctx, uint32_t flags, const uint8_t iv[16],
+		      uint32_t guest_len, const uint8_t *ct, uint32_t trans_len, uint8_t out[32])
+{
+	return packet_mac(tik, ctx, flags, iv, guest_len, ct, trans_len, NULL, out);
 }
 
 int ss_sev_secret_build(const uint8_t tek[16], const uint8_t tik[16], const uint8_t iv[16],

@@ -34,6 +34,15 @@ int ss_sev_secret_mac(const uint8_t tik[16], uint32_t flags, const uint8_t iv[16
 		      uint32_t guest_len, const uint8_t *ct, uint32_t trans_len,
 		      const uint8_t *measurement, uint8_t out[32]);
 
+/* The MAC of a migration packet (SEND_UPDATE_* -> RECEIVE_UPDATE_*). The spec leaves its exact
+ * input open (§3.8: only two firmware instances produce and consume it); this emulator mirrors
+ * LAUNCH_SECRET's with its own context byte and no measurement:
+ * HMAC-SHA256(TIK, ctx || FLAGS || IV || GUEST_LEN || TRANS_LEN || ciphertext). */
+#define SS_SEV_CTX_SEND_DATA 0x02
+#define SS_SEV_CTX_SEND_VMSA 0x03
+int ss_sev_packet_mac(const uint8_t tik[16], uint8_t ctx, uint32_t flags, const uint8_t iv[16],
+		      uint32_t guest_len, const uint8_t *ct, uint32_t trans_len, uint8_t out[32]);
+
 /* The owner's side of §3.6: encrypts secret under TEK with iv into ct (len bytes) and fills the
  * header (flags 0) with its MAC bound to the measurement. */
 int ss_sev_secret_build(const uint8_t tek[16], const uint8_t tik[16], const uint8_t iv[16],
