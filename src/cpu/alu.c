@@ -163,7 +163,7 @@ void ss_op_shift(ss_cpu *c, const ss_insn *i)
 		ss_rmw_set(c, i, sz, lin, a);
 		return;
 	}
-	uint64_t f = ss_flags_get(c), cf = f & F_CF, of = 0, setmask;
+	uint64_t cf = 0, of = 0, setmask;
 	switch (op) {
 	case 0: { /* ROL */
 		unsigned k = n % w;
@@ -184,7 +184,7 @@ void ss_op_shift(ss_cpu *c, const ss_insn *i)
 	case 2: /* RCL: rotate the (w+1)-bit value CF:a */
 	case 3: {
 		unsigned k = sz == 0 ? n % 9 : sz == 1 ? n % 17 : n;
-		uint64_t carry = cf ? 1 : 0;
+		uint64_t carry = (uint64_t)ss_cf(c);
 		for (unsigned s = 0; s < k; s++) {
 			if (op == 2) {
 				uint64_t out = msb(r, w);
@@ -261,4 +261,84 @@ void ss_op_shxd(ss_cpu *c, const ss_insn *i)
 	uint64_t nf = (cf ? F_CF : 0) | ((msb(r, w) ^ msb(a, w)) ? F_OF : 0) | szp_flags(r, sz);
 	ss_rmw_set(c, i, sz, lin, r);
 	flags_eager(c, F_ARITH, nf);
+}
+
+/* Fast forms chosen by the decoder (ss_specialize) for the common register cases. */
+void ss_op_alu_rr64(ss_cpu *c, const ss_insn *i)
+{
+	uint64_t r = ss_alu(c, i->aux, 3, c->r.gpr[i->rm], c->r.gpr[i->reg]);
+	if (i->aux != 7)
+		c->r.gpr[i->rm] = r;
+}
+
+void ss_op_alu_rr32(ss_cpu *c, const ss_insn *i)
+{
+	uint64_t r = ss_alu(c, i->aux, 2, (uint32_t)c->r.gpr[i->rm], (uint32_t)c->r.gpr[i->reg]);
+	if (i->aux != 7)
+		c->r.gpr[i->rm] = (uint32_t)r;
+}
+
+void ss_op_alu_ri64(ss_cpu *c, const ss_insn *i)
+{
+	uint64_t r = ss_alu(c, i->aux, 3, c->r.gpr[i->rm], i->imm);
+	if (i->aux != 7)
+		c->r.gpr[i->rm] = r;
+}
+
+void ss_op_alu_ri32(ss_cpu *c, const ss_insn *i)
+{
+	uint64_t r = ss_alu(c, i->aux, 2, (uint32_t)c->r.gpr[i->rm], (uint32_t)i->imm);
+	if (i->aux != 7)
+		c->r.gpr[i->rm] = (uint32_t)r;
+}
+
+void ss_op_incdec_r64(ss_cpu *c, const ss_insn *i)
+{
+	uint64_t a = c->r.gpr[i->rm], r = i->aux ? a - 1 : a + 1;
+	ss_flags_materialize(c);
+	lazy(c, i->aux ? LF_DEC : LF_INC, 3, a, 1, r);
+	c->r.gpr[i->rm] = r;
+}
+
+/* SHL/SHR/SAR/ROL/ROR of a 64-bit register by 1 or an immediate (the decoder's fast form). */
+void ss_op_shift_r64(ss_cpu *c, const ss_insn *i)
+{
+	unsigned op = (i->modrm >> 3) & 7, n = (i->aux == 0 ? 1u : (unsigned)i->imm) & 63;
+	uint64_t a = c->r.gpr[i->rm], r, cf, of;
+	if (n == 0)
+		return;
+	switch (op) {
+	case 0:
+		r = (a << n) | (a >> ((64 - n) & 63));
+		cf = r & 1;
+		of = (r >> 63) ^ cf;
+		flags_eager(c, F_CF | F_OF, (cf ? F_CF : 0) | (of ? F_OF : 0));
+		break;
+	case 1:
+		r = (a >> n) | (a << ((64 - n) & 63));
+		cf = r >> 63;
+		of = cf ^ ((r >> 62) & 1);
+		flags_eager(c, F_CF | F_OF, (cf ? F_CF : 0) | (of ? F_OF : 0));
+		break;
+	case 4:
+	case 6:
+		r = a << n;
+		cf = (a >> (64 - n)) & 1;
+		of = (r >> 63) ^ cf;
+		flags_eager(c, F_ARITH, (cf ? F_CF : 0) | (of ? F_OF : 0) | szp_flags(r, 3));
+		break;
+	case 5:
+		r = a >> n;
+		cf = (a >> (n - 1)) & 1;
+		of = a >> 63;
+		flags_eager(c, F_ARITH, (cf ? F_CF : 0) | (of ? F_OF : 0) | szp_flags(r, 3));
+		break;
+	case 7:
+		r = (uint64_t)((int64_t)a >> n);
+		cf = ((uint64_t)((int64_t)a >> (n - 1))) & 1;
+		flags_eager(c, F_ARITH, (cf ? F_CF : 0) | szp_flags(r, 3));
+		break;
+	default: ss_op_shift(c, i); return; /* RCL/RCR */
+	}
+	c->r.gpr[i->rm] = r;
 }

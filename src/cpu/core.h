@@ -274,7 +274,10 @@ static inline void lazy(ss_cpu *c, int op, unsigned sz, uint64_t a, uint64_t b, 
 /* Sets the arithmetic flags in rflags directly (from a computed mask) after dropping lazy state. */
 static inline void flags_eager(ss_cpu *c, uint64_t mask, uint64_t values)
 {
-	ss_flags_materialize(c);
+	if ((mask & F_ARITH) == F_ARITH)
+		c->lf_op = LF_NONE; /* every arithmetic flag is replaced: old ones not needed */
+	else
+		ss_flags_materialize(c);
 	c->r.rflags = (c->r.rflags & ~mask) | (values & mask);
 }
 
@@ -342,11 +345,46 @@ static inline uint64_t mem_lin(const ss_cpu *c, const ss_insn *i)
 	return lin_of(c, i->seg, ea_of(c, i));
 }
 
+/* TLB fast path: a host pointer for [lin, lin+n) if cached for this kind (0 read, 1 write) in
+ * the current privilege context, else NULL (the caller takes the slow path in mmu.c). */
+static inline uint8_t *tlb_host(ss_cpu *c, uint64_t lin, unsigned n, unsigned kind)
+{
+	if ((lin & 0xfff) + n > 4096)
+		return NULL;
+	ss_tlb_entry *e = &c->tlb[(lin >> 12) & (SS_TLB_SLOTS - 1)];
+	if (e->vpn != lin >> 12 || e->asid != c->asid || !e->host)
+		return NULL;
+	unsigned ctx = c->r.cpl == 3 ? 0 : ((c->r.cr4 & CR4_SMAP) && (c->r.rflags & F_AC)) ? 2 : 1;
+	if (!(e->perm & (1u << (ctx * 3 + kind))))
+		return NULL;
+	return e->host + (lin & 0xfff);
+}
+
+static inline uint64_t lin_read(ss_cpu *c, uint64_t lin, unsigned n)
+{
+	uint8_t *h = tlb_host(c, lin, n, 0);
+	if (h) {
+		uint64_t v = 0;
+		memcpy(&v, h, n);
+		return v;
+	}
+	return ss_lin_read(c, lin, n, SS_CPU_ACC_READ);
+}
+
+static inline void lin_write(ss_cpu *c, uint64_t lin, unsigned n, uint64_t v)
+{
+	uint8_t *h = tlb_host(c, lin, n, 1);
+	if (h)
+		memcpy(h, &v, n);
+	else
+		ss_lin_write(c, lin, n, v);
+}
+
 static inline uint64_t rm_get(ss_cpu *c, const ss_insn *i, unsigned sz)
 {
 	if (i->mod3)
 		return reg_get(c, i->rm, sz);
-	return ss_lin_read(c, mem_lin(c, i), 1u << sz, SS_CPU_ACC_READ);
+	return lin_read(c, mem_lin(c, i), 1u << sz);
 }
 
 static inline void rm_set(ss_cpu *c, const ss_insn *i, unsigned sz, uint64_t v)
@@ -354,7 +392,7 @@ static inline void rm_set(ss_cpu *c, const ss_insn *i, unsigned sz, uint64_t v)
 	if (i->mod3)
 		reg_set(c, i->rm, sz, v);
 	else
-		ss_lin_write(c, mem_lin(c, i), 1u << sz, v);
+		lin_write(c, mem_lin(c, i), 1u << sz, v);
 }
 
 static inline uint64_t sext(uint64_t v, unsigned sz)
@@ -371,14 +409,14 @@ static inline uint64_t sext(uint64_t v, unsigned sz)
 static inline void push(ss_cpu *c, unsigned bytes, uint64_t v)
 {
 	uint64_t sp = c->r.gpr[SS_RSP] - bytes;
-	ss_lin_write(c, lin_of(c, SS_SEG_SS, sp), bytes, v);
+	lin_write(c, lin_of(c, SS_SEG_SS, sp), bytes, v);
 	c->r.gpr[SS_RSP] = sp;
 }
 
 static inline uint64_t pop(ss_cpu *c, unsigned bytes)
 {
 	uint64_t sp = c->r.gpr[SS_RSP];
-	uint64_t v = ss_lin_read(c, lin_of(c, SS_SEG_SS, sp), bytes, SS_CPU_ACC_READ);
+	uint64_t v = lin_read(c, lin_of(c, SS_SEG_SS, sp), bytes);
 	c->r.gpr[SS_RSP] = sp + bytes;
 	return v;
 }

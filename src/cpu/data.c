@@ -180,3 +180,24 @@ void ss_op_flagop(ss_cpu *c, const ss_insn *i)
 	default: c->r.rflags |= F_DF; break;
 	}
 }
+
+/* Fast forms chosen by the decoder (ss_specialize). */
+void ss_op_mov_rr64(ss_cpu *c, const ss_insn *i)
+{
+	c->r.gpr[i->rm] = c->r.gpr[i->reg];
+}
+
+void ss_op_mov_load64(ss_cpu *c, const ss_insn *i)
+{
+	c->r.gpr[i->reg] = lin_read(c, mem_lin(c, i), 8);
+}
+
+void ss_op_mov_store64(ss_cpu *c, const ss_insn *i)
+{
+	lin_write(c, mem_lin(c, i), 8, c->r.gpr[i->reg]);
+}
+
+void ss_op_lea64(ss_cpu *c, const ss_insn *i)
+{
+	c->r.gpr[i->reg] = ea_of(c, i);
+}

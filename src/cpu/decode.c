@@ -84,6 +84,26 @@ static uint64_t le(const uint8_t *p, unsigned n)
 	return v;
 }
 
+/* Swaps in a fast handler for the common register/64-bit forms (same semantics, fewer checks). */
+static void specialize(ss_insn *i)
+{
+	ss_op_fn f = i->fn;
+	if (f == ss_op_alu_rm_r && i->mod3 && i->osz >= 2)
+		i->fn = i->osz == 3 ? ss_op_alu_rr64 : ss_op_alu_rr32;
+	else if (f == ss_op_alu_rm_imm && i->mod3 && i->osz >= 2)
+		i->fn = i->osz == 3 ? ss_op_alu_ri64 : ss_op_alu_ri32;
+	else if (f == ss_op_incdec && i->mod3 && i->osz == 3)
+		i->fn = ss_op_incdec_r64;
+	else if (f == ss_op_mov_rm_r && i->osz == 3)
+		i->fn = i->mod3 ? ss_op_mov_rr64 : ss_op_mov_store64;
+	else if (f == ss_op_mov_r_rm && i->osz == 3 && !i->mod3)
+		i->fn = ss_op_mov_load64;
+	else if (f == ss_op_lea && i->osz == 3)
+		i->fn = ss_op_lea64;
+	else if (f == ss_op_shift && i->mod3 && i->osz == 3 && i->aux != 1)
+		i->fn = ss_op_shift_r64;
+}
+
 int ss_decode(const uint8_t *b, unsigned avail, ss_insn *out)
 {
 	unsigned p = 0, rex = 0, opsz16 = 0, adsz32 = 0, rep = 0, lock = 0, seg = 0xff;
@@ -271,6 +291,7 @@ int ss_decode(const uint8_t *b, unsigned avail, ss_insn *out)
 	}
 	p += isz;
 	out->len = (uint8_t)p;
+	specialize(out);
 	return (int)p;
 }
 

@@ -71,14 +71,40 @@ uint64_t ss_flags_get(ss_cpu *c)
 {
 	if (c->lf_op == LF_NONE)
 		return c->r.rflags;
-	uint64_t f = c->r.rflags & ~(uint64_t)F_ARITH;
-	f |= ss_cf(c) ? F_CF : 0;
-	f |= ss_pf(c) ? F_PF : 0;
-	f |= ss_af(c) ? F_AF : 0;
-	f |= ss_zf(c) ? F_ZF : 0;
-	f |= ss_sf(c) ? F_SF : 0;
-	f |= ss_of(c) ? F_OF : 0;
-	return f;
+	/* All six flags from one record, in one pass. */
+	unsigned sz = c->lf_sz, top = (8u << sz) - 1;
+	uint64_t m = ss_size_mask[sz], a = c->lf_a & m, b = c->lf_b & m, r = c->lf_res;
+	uint64_t cf, of, af = (a ^ b ^ r) & F_AF;
+	switch (c->lf_op) {
+	case LF_ADD:
+		cf = r < a;
+		of = (((a ^ r) & (b ^ r)) >> top) & 1;
+		break;
+	case LF_ADC:
+		cf = c->lf_cin ? r <= a : r < a;
+		of = (((a ^ r) & (b ^ r)) >> top) & 1;
+		break;
+	case LF_SUB:
+		cf = a < b;
+		of = (((a ^ b) & (a ^ r)) >> top) & 1;
+		break;
+	case LF_SBB:
+		cf = c->lf_cin ? a <= b : a < b;
+		of = (((a ^ b) & (a ^ r)) >> top) & 1;
+		break;
+	case LF_INC:
+		cf = c->r.rflags & F_CF;
+		of = (((a ^ r) & (b ^ r)) >> top) & 1;
+		break;
+	case LF_DEC:
+		cf = c->r.rflags & F_CF;
+		of = (((a ^ b) & (a ^ r)) >> top) & 1;
+		break;
+	default: /* LF_LOGIC: CF, OF clear; AF undefined (AMD parts clear it) */
+		cf = of = af = 0;
+		break;
+	}
+	return (c->r.rflags & ~(uint64_t)F_ARITH) | cf | (of << 11) | af | szp_flags(r, sz);
 }
 
 void ss_flags_set(ss_cpu *c, uint64_t fl)

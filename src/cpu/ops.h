@@ -10,6 +10,17 @@
 SS_CPU_OPCODES(SS_OP_PROTO)
 #undef SS_OP_PROTO
 void ss_op_ud(ss_cpu *c, const ss_insn *i);
+/* Specialized fast forms (not table rows: the insn keeps its table id and tracer name). */
+void ss_op_alu_rr64(ss_cpu *c, const ss_insn *i);
+void ss_op_alu_rr32(ss_cpu *c, const ss_insn *i);
+void ss_op_alu_ri64(ss_cpu *c, const ss_insn *i);
+void ss_op_alu_ri32(ss_cpu *c, const ss_insn *i);
+void ss_op_incdec_r64(ss_cpu *c, const ss_insn *i);
+void ss_op_mov_rr64(ss_cpu *c, const ss_insn *i);
+void ss_op_mov_load64(ss_cpu *c, const ss_insn *i);
+void ss_op_mov_store64(ss_cpu *c, const ss_insn *i);
+void ss_op_lea64(ss_cpu *c, const ss_insn *i);
+void ss_op_shift_r64(ss_cpu *c, const ss_insn *i);
 
 uint64_t ss_alu(ss_cpu *c, unsigned op, unsigned sz, uint64_t a, uint64_t b);
 uint64_t ss_rmw_get(ss_cpu *c, const ss_insn *i, unsigned sz, uint64_t *lin);
