@@ -126,6 +126,22 @@ static X509 *new_cert(long serial, const char *issuer_cn, const char *subject_cn
 	return x;
 }
 
+/* An extension whose extnValue holds der_value as is. */
+static bool add_raw_ext_crit(X509 *x, const char *oid, int critical, const uint8_t *der_value,
+			     size_t len)
+{
+	ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+	X509_EXTENSION *e = NULL;
+	bool ok = obj && os && ASN1_OCTET_STRING_set(os, der_value, (int)len) &&
+		  (e = X509_EXTENSION_create_by_OBJ(NULL, obj, critical, os)) &&
+		  X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+	ASN1_OCTET_STRING_free(os);
+	ASN1_OBJECT_free(obj);
+	return ok;
+}
+
 static X509 *make_ca_cert(ss_snp_product p, ss_snp_ca_role role, EVP_PKEY *key, X509 *ark,
 			  EVP_PKEY *ark_key, int64_t not_before)
 {
@@ -134,6 +150,10 @@ static X509 *make_ca_cert(ss_snp_product p, ss_snp_ca_role role, EVP_PKEY *key, 
 	ca_cn(p, SS_SNP_ARK, issuer_cn, sizeof(issuer_cn));
 	snprintf(crl, sizeof(crl), "URI:https://kdsintf.amd.com/%s/v1/%s/crl",
 		 role == SS_SNP_ASVK ? "vlek" : "vcek", ss_snp_product_name(p));
+	/* keyUsage {keyCertSign} exactly as AMD's ASK and ASVK encode it: BIT STRING 03 02 01 04,
+	 * i.e. one unused bit declared where minimal DER would declare two (observed on the real
+	 * Milan/Genoa/Turin ASK and ASVK; every X.509 parser accepts it). */
+	static const uint8_t ask_key_usage[] = {0x03, 0x02, 0x01, 0x04};
 	X509 *x = new_cert(ca_serial[p][role], issuer_cn, cn, key, not_before, 25);
 	if (!x)
 		return NULL;
@@ -149,7 +169,7 @@ static X509 *make_ca_cert(ss_snp_product p, ss_snp_ca_role role, EVP_PKEY *key, 
 		ok = add_conf_ext(x, &ctx, NID_subject_key_identifier, "hash") &&
 		     add_conf_ext(x, &ctx, NID_authority_key_identifier, "keyid:always") &&
 		     add_conf_ext(x, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") &&
-		     add_conf_ext(x, &ctx, NID_key_usage, "critical,keyCertSign") &&
+		     add_raw_ext_crit(x, "2.5.29.15", 1, ask_key_usage, sizeof(ask_key_usage)) &&
 		     add_conf_ext(x, &ctx, NID_crl_distribution_points, crl);
 	if (!ok || !sign_cert(x, role == SS_SNP_ARK ? key : ark_key)) {
 		X509_free(x);
@@ -338,18 +358,10 @@ int ss_snp_ca_fingerprint(const ss_snp_ca *ca, ss_snp_ca_role role, uint8_t fp[S
 
 #define AMD_OID "1.3.6.1.4.1.3704.1."
 
-/* An extension whose extnValue holds der_value as is (AMD's are never critical). */
+/* AMD's extensions are never critical. */
 static bool add_raw_ext(X509 *x, const char *oid, const uint8_t *der_value, size_t len)
 {
-	ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
-	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
-	X509_EXTENSION *e = NULL;
-	bool ok = obj && os && ASN1_OCTET_STRING_set(os, der_value, (int)len) &&
-		  (e = X509_EXTENSION_create_by_OBJ(NULL, obj, 0, os)) && X509_add_ext(x, e, -1);
-	X509_EXTENSION_free(e);
-	ASN1_OCTET_STRING_free(os);
-	ASN1_OBJECT_free(obj);
-	return ok;
+	return add_raw_ext_crit(x, oid, 0, der_value, len);
 }
 
 static bool add_int_ext(X509 *x, const char *oid, long v)
