@@ -22,7 +22,7 @@ static const struct command commands[] = {
 	{"report", ss_cmd_report, "show and verify SNP attestation reports and AMD chains", 3},
 	{"psp", NULL, "run or talk to the software AMD Secure Processor", 4},
 	{"owner", NULL, "guest owner tools: sessions, measurements, secrets", 4},
-	{"kds", NULL, "serve the emulated part's certificates like AMD's KDS", 5},
+	{"kds", ss_cmd_kds, "serve the emulated part's certificates like AMD's KDS", 5},
 	{"run", NULL, "run a guest on the emulated platform", 6},
 };
 
