@@ -4,6 +4,7 @@
  * certificates from the vectors (names, signature algorithm, the AMD extensions block). */
 #include "harness.h"
 
+#include <softsev/attest.h>
 #include <softsev/snp_certs.h>
 #include <softsev/snp_keys.h>
 
@@ -20,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/bytes.h"
 #include "util/file.h"
 
 /* ---- fixtures ---- */
@@ -697,6 +699,97 @@ TEST(report_signature_verifies_with_cert_public_key)
 	X509_free(cert);
 }
 
+/* ---- end to end through softsev's own report verifier (attest layer) ---- */
+
+/* A report as the emulated AMD-SP would sign it, verified by ss_chain_verify/ss_report_verify
+ * with the emulated ARK pinned as the anchor (the CLI's `report verify` only trusts AMD's
+ * built-in roots, so this goes through the library). */
+static int verify_with_attest(const ss_snp_ca *ca, X509 *leaf_x, const uint8_t *report,
+			      bool pin_emulated, ss_error *err)
+{
+	uint8_t *der[3] = {NULL, NULL, NULL};
+	size_t len[3];
+	ss_cert *leaf = NULL, *ask = NULL, *ark = NULL;
+	ss_chain *chain = NULL;
+	ss_report rep;
+	unsigned char *ld = NULL;
+	int ll = i2d_X509(leaf_x, &ld);
+	int rc = ss_cert_from_bytes(ld, (size_t)ll, &leaf, err);
+	OPENSSL_free(ld);
+	if (!rc)
+		rc = ss_snp_ca_cert_der(ca, SS_SNP_ASK, &der[1], &len[1], err);
+	if (!rc)
+		rc = ss_snp_ca_cert_der(ca, SS_SNP_ARK, &der[0], &len[0], err);
+	if (!rc)
+		rc = ss_cert_from_bytes(der[1], len[1], &ask, err);
+	if (!rc)
+		rc = ss_cert_from_bytes(der[0], len[0], &ark, err);
+	if (!rc) {
+		ss_chain_inputs in = {.product = SS_PRODUCT_MILAN,
+				      .leaf = leaf,
+				      .ask = ask,
+				      .ark = pin_emulated ? ark : NULL,
+				      .anchor = pin_emulated ? ark : NULL,
+				      .at = time(NULL)};
+		rc = ss_chain_verify(&in, &chain, err);
+	}
+	if (!rc)
+		rc = ss_report_parse(report, 0x4A0, &rep, err);
+	if (!rc && rep.product == SS_PRODUCT_UNKNOWN)
+		rc = ss_report_set_product(&rep, SS_PRODUCT_MILAN, SS_PRODUCT_FROM_CALLER, err);
+	if (!rc)
+		rc = ss_report_verify(chain, &rep, NULL, err);
+	ss_chain_free(chain);
+	ss_cert_free(leaf);
+	ss_cert_free(ask);
+	ss_cert_free(ark);
+	for (int i = 0; i < 3; i++)
+		free(der[i]);
+	return rc;
+}
+
+TEST(report_signed_by_vcek_verifies_through_attest)
+{
+	REQUIRE(ident);
+	uint8_t tcb[8] = {3, 0, 0, 0, 0, 0, 8, 115};
+	ss_eckey *vcek = NULL;
+	X509 *cert = issue_vcek(tcb, &vcek);
+	REQUIRE(cert && vcek);
+	static uint8_t report[0x4A0];
+	memset(report, 0, sizeof(report));
+	ss_put_le32(report + 0x00, 2);		    /* VERSION */
+	ss_put_le64(report + 0x08, 0x30000);	    /* POLICY: SMT allowed, reserved bit 17 */
+	ss_put_le32(report + 0x34, 1);		    /* SIGNATURE_ALGO: ECDSA P-384 SHA-384 */
+	memcpy(report + 0x38, tcb, 8);		    /* CURRENT_TCB */
+	memset(report + 0x50, 0x5A, 64);	    /* REPORT_DATA */
+	memset(report + 0x90, 0x11, 48);	    /* MEASUREMENT */
+	memset(report + 0x160, 0xFF, 32);	    /* REPORT_ID_MA: no migration agent */
+	memcpy(report + 0x180, tcb, 8);		    /* REPORTED_TCB */
+	memcpy(report + 0x1A0, ident->chip_id, 64); /* CHIP_ID */
+	memcpy(report + 0x1E0, tcb, 8);		    /* COMMITTED_TCB */
+	memcpy(report + 0x1F0, tcb, 8);		    /* LAUNCH_TCB */
+	REQUIRE(ss_snp_report_sign(vcek, report, sizeof(report), NULL) == 0);
+	ss_error err = {0};
+	int rc = verify_with_attest(ident->ca, cert, report, true, &err);
+	if (rc)
+		printf("# attest: %s\n", err.msg);
+	CHECK(rc == 0);
+	/* AMD's real ARK as the anchor: the emulated chain is refused */
+	CHECK(verify_with_attest(ident->ca, cert, report, false, &err) != 0);
+	/* a changed REPORT_DATA byte: bad signature */
+	report[0x60] ^= 1;
+	CHECK(verify_with_attest(ident->ca, cert, report, true, &err) == SS_EBADSIG);
+	report[0x60] ^= 1;
+	/* a VCEK for another TCB does not match REPORTED_TCB */
+	uint8_t tcb2[8] = {3, 0, 0, 0, 0, 0, 9, 115};
+	X509 *other = issue_vcek(tcb2, NULL);
+	REQUIRE(other);
+	CHECK(verify_with_attest(ident->ca, other, report, true, &err) != 0);
+	X509_free(other);
+	ss_eckey_free(vcek);
+	X509_free(cert);
+}
+
 /* ---- wrapped VLEK (SNP_VLEK_LOAD) ---- */
 
 TEST(vlek_wrap_roundtrip_and_rejections)
@@ -764,4 +857,5 @@ TEST_MAIN(kbkdf_matches_sp800_108, vcek_scalar_is_kdf_reduced_mod_n,
 	  vcek_cert_verifies_with_openssl_and_carries_tcb,
 	  crl_signed_by_ark_and_accepted_by_openssl, vcek_and_vlek_profile_matches_real_amd_certs,
 	  ca_profile_matches_real_amd_ca, report_signature_verifies_with_cert_public_key,
-	  vlek_wrap_roundtrip_and_rejections, cleanup)
+	  report_signed_by_vcek_verifies_through_attest, vlek_wrap_roundtrip_and_rejections,
+	  cleanup)
