@@ -99,6 +99,21 @@ void ss_psp_flatmem_free(ss_psp_flatmem *m);
 const struct ss_psp_mem_ops *ss_psp_flatmem_ops(void);
 uint8_t *ss_psp_flatmem_bytes(ss_psp_flatmem *m); /* the host view, size bytes */
 
+/* The framing of `softsev psp serve` (one request, one response, over a Unix stream socket):
+ *   request:  "SSPQ" | cmd u32 | buf_len u32 | data_len u32 | buf[buf_len] | data[data_len]
+ *   response: "SSPR" | status u32 | buf_len u32 | data_len u32 | msg_len u32 | buf | data | msg
+ * All integers little-endian. data is copied into system memory at SPA 0 before the command and
+ * read back after it (so the command buffer's addresses point into it); buf comes back with the
+ * command's output fields; msg says what was wrong when status is not SUCCESS. buf_len is at most
+ * 256, data_len at most 1 MiB. ss_psp_frame_handle answers every input with a response (a
+ * malformed frame gets INVALID_PARAM or INVALID_LENGTH); it fails only with SS_ENOMEM. */
+#define SS_PSP_FRAME_REQ_HDR  16u
+#define SS_PSP_FRAME_RESP_HDR 20u
+#define SS_PSP_FRAME_MAX_BUF  256u
+#define SS_PSP_FRAME_MAX_DATA (1024u * 1024u)
+int ss_psp_frame_handle(ss_psp *psp, const uint8_t *req, size_t req_len, uint8_t **resp,
+			size_t *resp_len);
+
 /* The same operations over the memory model's firmware port (include/softsev/mem.h): pass the
  * port from ss_mem_claim_firmware_port() as ss_psp_config.mem_ctx. ACTIVATE loads the VEK with
  * ss_mem_fw_key_load (SEV mode), DEACTIVATE unloads it. */

@@ -20,7 +20,7 @@ static const struct command commands[] = {
 	{"measure", ss_cmd_measure, "compute SEV, SEV-ES and SEV-SNP launch digests", 2},
 	{"idblock", ss_cmd_idblock, "build and sign an SNP ID block and ID auth info", 2},
 	{"report", ss_cmd_report, "show and verify SNP attestation reports and AMD chains", 3},
-	{"psp", NULL, "run or talk to the software AMD Secure Processor", 4},
+	{"psp", ss_cmd_psp, "run or talk to the software AMD Secure Processor", 4},
 	{"owner", NULL, "guest owner tools: sessions, measurements, secrets", 4},
 	{"kds", ss_cmd_kds, "serve the emulated part's certificates like AMD's KDS", 5},
 	{"run", NULL, "run a guest on the emulated platform", 6},
