@@ -21,7 +21,7 @@ static const struct command commands[] = {
 	{"idblock", ss_cmd_idblock, "build and sign an SNP ID block and ID auth info", 2},
 	{"report", ss_cmd_report, "show and verify SNP attestation reports and AMD chains", 3},
 	{"psp", ss_cmd_psp, "run or talk to the software AMD Secure Processor", 4},
-	{"owner", NULL, "guest owner tools: sessions, measurements, secrets", 4},
+	{"owner", ss_cmd_owner, "guest owner tools: sessions, measurements, secrets", 4},
 	{"kds", ss_cmd_kds, "serve the emulated part's certificates like AMD's KDS", 5},
 	{"run", NULL, "run a guest on the emulated platform", 6},
 };
