@@ -58,7 +58,8 @@ size_t ss_snp_hwid_len(ss_snp_product p);
 
 /* TCB_VERSION decoded (attestation.md §3). Milan/Genoa: byte 0 bl, 1 tee, 2..5 spl4..spl7,
  * 6 snp, 7 ucode (fmc is 0 and not encoded). Turin: 0 fmc, 1 bl, 2 tee, 3 snp, 4..6 reserved
- * (spl5..spl7 here, must be 0 to encode), 7 ucode (spl4 unused, 0). */
+ * (carried as spl5..spl7, the KDS extensions .3.5-.3.7 of real Turin VCEKs), 7 ucode (spl4
+ * has no byte). */
 typedef struct ss_snp_tcb {
 	uint8_t fmc, bl, tee, snp, ucode;
 	uint8_t spl4, spl5, spl6, spl7;
@@ -66,7 +67,7 @@ typedef struct ss_snp_tcb {
 
 void ss_snp_tcb_decode(ss_snp_product p, const uint8_t raw[SS_SNP_TCB_LEN], ss_snp_tcb *out);
 /* Fails with SS_EINVAL naming the field if t has a value the product's layout cannot carry
- * (fmc or spl4 on Milan/Genoa is fine only when 0; spl4..spl7 on Turin only when 0). */
+ * (fmc on Milan/Genoa, spl4 on Turin: each must be 0). */
 int ss_snp_tcb_encode(ss_snp_product p, const ss_snp_tcb *t, uint8_t raw[SS_SNP_TCB_LEN],
 		      ss_error *err);
 /* The TCB as the little-endian u64 reports and tools print (0x7308000000000003). */
