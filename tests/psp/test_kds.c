@@ -404,6 +404,29 @@ TEST(server_serves_amd_urls_to_curl)
 	CHECK(run(cmd) == 0);
 	X509 *off2 = load_der("off2.der");
 	CHECK(off2 && EVP_PKEY_eq(X509_get0_pubkey(off2), X509_get0_pubkey(vcek)) != 1);
+	/* --pem and --key-out: the private key is the certificate's */
+	snprintf(cmd, sizeof(cmd),
+		 "%s kds vcek --state %s --tcb 0x4700000002000100 --pem -o %s/off.pem --key-out "
+		 "%s/off.key",
+		 bin, state, dir, dir);
+	CHECK(run(cmd) == 0);
+	char p2[512];
+	snprintf(p2, sizeof(p2), "%s/off.pem", dir);
+	FILE *fp = fopen(p2, "r");
+	X509 *offpem = fp ? PEM_read_X509(fp, NULL, NULL, NULL) : NULL;
+	if (fp)
+		fclose(fp);
+	snprintf(p2, sizeof(p2), "%s/off.key", dir);
+	struct stat kst;
+	CHECK(stat(p2, &kst) == 0 && (kst.st_mode & 0777) == 0600);
+	fp = fopen(p2, "r");
+	EVP_PKEY *priv = fp ? PEM_read_PrivateKey(fp, NULL, NULL, NULL) : NULL;
+	if (fp)
+		fclose(fp);
+	CHECK(offpem && priv && X509_check_private_key(offpem, priv) == 1);
+	CHECK(offpem && EVP_PKEY_eq(X509_get0_pubkey(offpem), X509_get0_pubkey(vcek)) == 1);
+	EVP_PKEY_free(priv);
+	X509_free(offpem);
 	X509_free(off);
 	X509_free(off2);
 	X509_free(vlek);
