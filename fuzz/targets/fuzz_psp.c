@@ -3,7 +3,8 @@
  * exported and re-imported into a second platform, which must export the same bytes.
  *
  * Input: records, each
- *   0x00 op u8: a SEV command id, or 0xFF = write memory, 0xFE = WBINVD
+ *   0x00 op u8: a SEV command id, or 0xFF = write memory, 0xFE = WBINVD, 0xFD = a socket frame
+ *               of len bytes for ss_psp_frame_handle (softsev psp serve's trust boundary)
  *   0x01 len u8: buffer length (command) or data length (0xFF)
  *   0x02 for 0xFF: offset u16 (x16) into memory, then len data bytes; else len buffer bytes.
  */
@@ -51,6 +52,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += 2;
 		if (op == 0xFE) {
 			ss_psp_wbinvd(psp);
+			continue;
+		}
+		if (op == 0xFD) {
+			size_t n = len <= size - off ? len : size - off;
+			uint8_t *req = malloc(n ? n : 1), *resp = NULL;
+			size_t resp_len = 0;
+			if (!req)
+				abort();
+			memcpy(req, data + off, n);
+			off += n;
+			if (ss_psp_frame_handle(psp, req, n, &resp, &resp_len) ||
+			    resp_len < SS_PSP_FRAME_RESP_HDR || memcmp(resp, "SSPR", 4))
+				abort();
+			free(req);
+			free(resp);
 			continue;
 		}
 		if (op == 0xFF) {
