@@ -5,14 +5,15 @@
  * architectural outcomes may come out: an exception (or its delivery through the IDT), an exit to
  * the caller, or a clear error from ss_cpu_run — never a crash, a sanitizer report or an abort.
  *
- * Header: [0..7] flags (bit 0 paging, 1 user, 2 exit_on_exception, 3 SMEP, 4 SMAP, 5 NXE, 6 WP,
- * 7 LA57) and RFLAGS bits; [8..63] register seeds. */
+ * Header: [0] flags (bit 0 paging, 1 user, 2 exit_on_exception, 3 SMEP, 4 SMAP, 5 NXE, 6 WP,
+ * 7 run as an SVM guest under a VMCB whose controls come from the input); [1..63] seeds. */
 #include <softsev/cpu.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cpu/core.h"
+#include <softsev/abi/vmcb.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -99,6 +100,54 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r->rip = CODE_AT;
 
 	ss_cpu_exit ex;
+	if ((fl & 0x80) && !(fl & 2)) {
+		/* Guest mode: the current state becomes the guest's; controls from the input. */
+		ss_vmcb *v = (ss_vmcb *)(ram.ram + 0x20000);
+		ss_vmcb_control *k = &v->control;
+		ss_vmcb_save *s = &v->save;
+		k->intercept_cr = (uint32_t)seed(data, 30);
+		k->intercept_dr = (uint32_t)seed(data, 31);
+		k->intercept_exc = (uint32_t)seed(data, 32);
+		k->intercept_misc1 = (uint32_t)seed(data, 33);
+		k->intercept_misc2 = (uint32_t)seed(data, 34) | 1;
+		k->iopm_base_pa = 0x30000;
+		k->msrpm_base_pa = 0x34000;
+		k->asid = 1 + (data[6] & 31);
+		k->nested_ctl = data[7] & 7;
+		k->nested_cr3 = 0x1000;
+		k->tlb_ctl = data[8] & 7;
+		k->event_inj = (uint32_t)seed(data, 35) & 0x80000fffu;
+		k->event_inj_err = (uint32_t)seed(data, 36);
+		k->vmsa_pa = 0x21000;
+		s->cs = (ss_vmsa_segment){0x08, 0x29b, 0xffffffff, 0};
+		s->ss = s->ds = s->es = (ss_vmsa_segment){0x10, 0xc93, 0xffffffff, 0};
+		s->gdtr = (ss_vmsa_segment){0, 0, 0xfff, 0x5000};
+		s->idtr = (ss_vmsa_segment){0, 0, 0xfff, 0x4000};
+		s->tr = (ss_vmsa_segment){0x40, 0x8b, 0x67, 0x6000};
+		s->efer = r->efer | 0x1000;
+		s->cr0 = r->cr0 | 0x80000000;
+		s->cr3 = 0x1000;
+		s->cr4 = r->cr4;
+		s->rflags = r->rflags;
+		s->rip = CODE_AT;
+		s->rsp = r->gpr[4];
+		memcpy(ram.ram + 0x21000, s, sizeof(*s));
+		r->efer |= 0x1000;
+		r->syscfg = 1ull << 23;
+		for (int round = 0; round < 4; round++) {
+			if (ss_cpu_vmrun(c, 0x20000, 2000, &ex, &err))
+				break;
+			if (ex.reason != SS_CPU_EXIT_VMEXIT)
+				continue;
+			if (k->exit_code == ~0ull)
+				break;
+			if (k->next_rip)
+				s->rip = k->next_rip;
+		}
+		ss_cpu_free(c);
+		free(ram.ram);
+		return 0;
+	}
 	for (int round = 0; round < 8; round++) {
 		if (ss_cpu_run(c, 2000, &ex, &err))
 			break;
