@@ -50,7 +50,7 @@ const char *ss_sev_cmd_name(uint32_t cmd)
 #define BUF(type) ((uint32_t)sizeof(struct type))
 
 /* Allowed states from firmware-abi.md §1.6. Commands not listed are answered INVALID_COMMAND
- * (ATTESTATION, DOWNLOAD_FIRMWARE, ACTIVATE_EX, COPY, NOP, ring buffer, swap: not implemented). */
+ * (DOWNLOAD_FIRMWARE, ACTIVATE_EX, COPY, NOP, ring buffer, swap: not implemented). */
 static const struct ss_psp_cmd_desc descs[] = {
     {SS_SEV_CMD_INIT, BUF(ss_sev_data_init), SS_PSP_PS(UNINIT), 0, 0, ss_psp_cmd_init},
     {SS_SEV_CMD_INIT_EX, BUF(ss_sev_data_init_ex), SS_PSP_PS(UNINIT), 0, 0, ss_psp_cmd_init_ex},
@@ -84,6 +84,9 @@ static const struct ss_psp_cmd_desc descs[] = {
      G | SS_PSP_F_ACTIVE, ss_psp_cmd_launch_secret},
     {SS_SEV_CMD_LAUNCH_FINISH, BUF(ss_sev_data_handle), UP_PS, SS_PSP_GS(LSECRET), G,
      ss_psp_cmd_launch_finish},
+    /* ATTESTATION after LAUNCH_MEASURE (§1.6: RUNNING; LSECRET too). */
+    {SS_SEV_CMD_ATTESTATION, BUF(ss_sev_data_attestation), UP_PS,
+     SS_PSP_GS(LSECRET) | SS_PSP_GS(RUNNING), G, ss_psp_cmd_attestation},
     /* Migration (§1.6, §3.8). */
     {SS_SEV_CMD_SEND_START, BUF(ss_sev_data_send_start), UP_PS, SS_PSP_GS(RUNNING), G,
      ss_psp_cmd_send_start},

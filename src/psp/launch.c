@@ -255,6 +255,7 @@ uint32_t ss_psp_cmd_launch_measure(ss_psp *psp, struct ss_psp_guest *g, void *bu
 	if (rc)
 		return ss_psp_fail(err, SS_SEV_HWERROR_PLATFORM, "HMAC failed");
 	memcpy(g->measurement, m.measurement, sizeof(m.measurement));
+	memcpy(g->ld_digest, ld, sizeof(ld));
 	g->state = SS_SEV_GUEST_LSECRET;
 	ss_put_le32(len_field, sizeof(m));
 	return ss_psp_write(psp, d.address, &m, sizeof(m), "launch_measure.address", err);
@@ -313,4 +314,36 @@ uint32_t ss_psp_cmd_launch_finish(ss_psp *psp, struct ss_psp_guest *g, void *buf
 {
 	g->state = SS_SEV_GUEST_RUNNING;
 	return SS_SEV_SUCCESS;
+}
+
+/* ATTESTATION (§3.7): a report over the launch digest, MNONCE from the buffer, signed by the PEK.
+ * Length query: len < 0xD0 gets INVALID_LENGTH and 0xD0 written back. */
+uint32_t ss_psp_cmd_attestation(ss_psp *psp, struct ss_psp_guest *g, void *buf, ss_error *err)
+{
+	struct ss_sev_data_attestation d;
+	memcpy(&d, buf, sizeof(d));
+	uint8_t *len_field = (uint8_t *)buf + offsetof(struct ss_sev_data_attestation, len);
+	struct ss_sev_attestation_report r = {0};
+	if (d.len < sizeof(r)) {
+		ss_put_le32(len_field, sizeof(r));
+		return ss_psp_fail(err, SS_SEV_INVALID_LENGTH, "attestation.len %u < %zu", d.len,
+				   sizeof(r));
+	}
+	memcpy(r.mnonce, d.mnonce, sizeof(r.mnonce));
+	memcpy(r.launch_digest, g->ld_digest, sizeof(r.launch_digest));
+	r.policy = g->policy;
+	r.sig_usage = 0x1002; /* PEK */
+	r.sig_algo = 0x2;     /* ECDSA_SHA256 */
+	uint8_t digest[32], rr[SS_P384_LEN], ss[SS_P384_LEN];
+	if (ss_sha256(&r, SS_SEV_ATTESTATION_SIGNED_LEN, digest) ||
+	    ss_ecdsa_p384_sign_digest(psp->k.pek, digest, sizeof(digest), rr, ss, NULL))
+		return ss_psp_fail(err, SS_SEV_HWERROR_PLATFORM, "PEK signature failed");
+	ss_reverse(rr, sizeof(rr));
+	ss_reverse(ss, sizeof(ss));
+	memcpy(r.sig_r, rr, sizeof(rr));
+	memcpy(r.sig_s, ss, sizeof(ss));
+	uint32_t st = ss_psp_write(psp, d.address, &r, sizeof(r), "attestation.address", err);
+	if (!st)
+		ss_put_le32(len_field, sizeof(r));
+	return st;
 }

@@ -47,6 +47,7 @@ struct ss_psp_guest {
 	uint8_t tek[SS_PSP_KEY_LEN], tik[SS_PSP_KEY_LEN]; /* transport keys from the session */
 	ss_hash *ld;					  /* GCTX.LD, SHA-256 of launch data */
 	uint8_t measurement[32];			  /* LAUNCH_MEASURE result (for SECRET) */
+	uint8_t ld_digest[32]; /* GCTX.LD as LAUNCH_MEASURE saw it (ATTESTATION) */
 };
 
 enum ss_psp_asid_state {
@@ -147,6 +148,7 @@ uint32_t ss_psp_cmd_launch_update_vmsa(ss_psp *, struct ss_psp_guest *, void *, 
 uint32_t ss_psp_cmd_launch_measure(ss_psp *, struct ss_psp_guest *, void *, ss_error *);
 uint32_t ss_psp_cmd_launch_secret(ss_psp *, struct ss_psp_guest *, void *, ss_error *);
 uint32_t ss_psp_cmd_launch_finish(ss_psp *, struct ss_psp_guest *, void *, ss_error *);
+uint32_t ss_psp_cmd_attestation(ss_psp *, struct ss_psp_guest *, void *, ss_error *);
 uint32_t ss_psp_cmd_send_start(ss_psp *, struct ss_psp_guest *, void *, ss_error *);
 uint32_t ss_psp_cmd_send_update_data(ss_psp *, struct ss_psp_guest *, void *, ss_error *);
 uint32_t ss_psp_cmd_send_update_vmsa(ss_psp *, struct ss_psp_guest *, void *, ss_error *);

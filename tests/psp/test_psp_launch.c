@@ -233,6 +233,33 @@ static void full_launch(bool es, const char *append, const char *reference_hex)
 	CHECK(tcmd(&t, C(GUEST_STATUS), &gs, sizeof(gs)) == 0);
 	CHECK(gs.state == SS_SEV_GUEST_RUNNING && gs.policy == policy && gs.asid == 1);
 	CHECK(secret(&t, h, &hdr, ct, sizeof(msg), A_SECRET) == ST(INVALID_GUEST_STATE));
+
+	/* ATTESTATION (§3.7): the PEK signs the launch digest, the policy and the owner's nonce. */
+	struct ss_sev_data_attestation at = {.handle = h, .address = 0x8000, .len = 0};
+	memset(at.mnonce, 0x5c, 16);
+	CHECK(tcmd(&t, C(ATTESTATION), &at, sizeof(at)) == ST(INVALID_LENGTH));
+	CHECK(at.len == 0xd0);
+	CHECK(tcmd(&t, C(ATTESTATION), &at, sizeof(at)) == ST(SUCCESS));
+	struct ss_sev_attestation_report rep;
+	memcpy(&rep, t.ram + 0x8000, sizeof(rep));
+	CHECK_MEM(rep.launch_digest, digest, 32);
+	CHECK_MEM(rep.mnonce, at.mnonce, 16);
+	CHECK(rep.policy == policy && rep.sig_usage == 0x1002 && rep.sig_algo == 2);
+	ss_sev_cert pek_cert;
+	ss_eckey *pek = NULL;
+	REQUIRE(ss_sev_cert_parse(pc.chain, 0x824, &pek_cert, &err) == 0);
+	REQUIRE(ss_sev_cert_get_ec_pubkey(&pek_cert, &pek, &err) == 0);
+	uint8_t d256[32], r[48], sg[48];
+	REQUIRE(ss_sha256(&rep, 0x34, d256) == 0);
+	memcpy(r, rep.sig_r, 48);
+	memcpy(sg, rep.sig_s, 48);
+	ss_reverse(r, 48);
+	ss_reverse(sg, 48);
+	CHECK(ss_is_zero(rep.sig_r + 48, 24) && ss_is_zero(rep.sig_s + 48, 24));
+	CHECK(ss_ecdsa_p384_verify_digest(pek, d256, 32, r, sg, &err) == 0);
+	d256[0] ^= 1;
+	CHECK(ss_ecdsa_p384_verify_digest(pek, d256, 32, r, sg, &err) == SS_EBADSIG);
+	ss_eckey_free(pek);
 	free(fw);
 	tplat_close(&t);
 }

@@ -77,7 +77,7 @@ TEST(platform_lifecycle)
 
 	/* Malformed calls. */
 	CHECK(tcmd(&t, 0x99, NULL, 0) == ST(INVALID_COMMAND));
-	CHECK(tcmd(&t, C(ATTESTATION), NULL, 0) == ST(INVALID_COMMAND));
+	CHECK(tcmd(&t, C(DOWNLOAD_FIRMWARE), NULL, 0) == ST(INVALID_COMMAND));
 	uint8_t big[64] = {0};
 	CHECK(tcmd(&t, C(INIT), big, 0x13) == ST(INVALID_LENGTH));
 	CHECK(tcmd(&t, C(SHUTDOWN), big, 4) == ST(INVALID_LENGTH));

@@ -395,6 +395,27 @@ SS_SEV_SIZE(struct ss_sev_packet_hdr, 0x34);
 SS_SEV_CHECK(struct ss_sev_packet_hdr, iv, 0x04);
 SS_SEV_CHECK(struct ss_sev_packet_hdr, mac, 0x14);
 
+/* ATTESTATION report, 0xD0 bytes (firmware-abi.md §3.7): signed by the PEK, ECDSA P-384 over
+ * SHA-256 of bytes 0x00..0x33, r and s little-endian in 72-byte fields. */
+struct ss_sev_attestation_report {
+	uint8_t mnonce[16];
+	uint8_t launch_digest[32];
+	uint32_t policy;
+	uint32_t sig_usage; /* PEK 0x1002 */
+	uint32_t sig_algo;  /* ECDSA_SHA256 0x2 */
+	uint32_t reserved;
+	uint8_t sig_r[72];
+	uint8_t sig_s[72];
+} SS_SEV_PACKED;
+SS_SEV_SIZE(struct ss_sev_attestation_report, 0xD0);
+SS_SEV_CHECK(struct ss_sev_attestation_report, launch_digest, 0x10);
+SS_SEV_CHECK(struct ss_sev_attestation_report, policy, 0x30);
+SS_SEV_CHECK(struct ss_sev_attestation_report, sig_usage, 0x34);
+SS_SEV_CHECK(struct ss_sev_attestation_report, sig_algo, 0x38);
+SS_SEV_CHECK(struct ss_sev_attestation_report, sig_r, 0x40);
+SS_SEV_CHECK(struct ss_sev_attestation_report, sig_s, 0x88);
+#define SS_SEV_ATTESTATION_SIGNED_LEN 0x34
+
 /* Context bytes that open the MAC'd strings (firmware-abi.md §3.5, §3.6). */
 #define SS_SEV_CTX_SECRET  0x01
 #define SS_SEV_CTX_MEASURE 0x04
