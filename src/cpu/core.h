@@ -152,12 +152,14 @@ typedef struct ss_cpu {
 
 	/* run-loop control */
 	jmp_buf jb;
-	const ss_insn *cur; /* instruction executing (RIP already points past it) */
-	uint64_t insn_rip;  /* RIP of the instruction executing */
-	uint64_t run_end;   /* icount at which ss_cpu_run stops */
-	uint64_t exc_rip;   /* RIP to report for the exception being raised */
-	uint8_t in_exc_vec; /* vector being delivered when in_exc is set */
-	uint8_t brk;	    /* leave the current block after this instruction */
+	const ss_insn *cur;	 /* instruction executing (RIP already points past it) */
+	uint64_t insn_rip;	 /* RIP of the instruction executing */
+	uint64_t run_end;	 /* icount at which ss_cpu_run stops */
+	const ss_insn *blk_base; /* first instruction of the block executing */
+	uint64_t blk_icount;	 /* icount when it started (retired count = + cur - blk_base) */
+	uint64_t exc_rip;	 /* RIP to report for the exception being raised */
+	uint8_t in_exc_vec;	 /* vector being delivered when in_exc is set */
+	uint8_t brk;		 /* leave the current block after this instruction */
 	uint8_t halted;
 	uint8_t in_exc;	   /* nesting depth of exception delivery (double/triple fault) */
 	ss_cpu_exit *exit; /* where an instruction that leaves the run loop writes */
@@ -231,6 +233,7 @@ int ss_phys_write(ss_cpu *c, uint64_t pa, const void *buf, size_t len, int kind)
 int ss_phys_read_g(ss_cpu *c, uint64_t pa, uint64_t gpa, void *buf, size_t len, int kind);
 int ss_phys_write_g(ss_cpu *c, uint64_t pa, uint64_t gpa, const void *buf, size_t len, int kind);
 void ss_tlb_flush_all(ss_cpu *c);
+void ss_tlb_flush_asid(ss_cpu *c, uint32_t asid);
 void ss_tlb_flush_page(ss_cpu *c, uint64_t lin);
 void ss_code_write(ss_cpu *c, uint64_t ppn);
 int ss_code_page_mark(ss_cpu *c, uint64_t ppn);
@@ -442,6 +445,12 @@ void ss_svm_icpt_exception(ss_cpu *c);
 		if ((c)->guest && ((c)->icpt[w] & (1u << (b))))                                    \
 			ss_vmexit((c), (code), (i1), (i2));                                        \
 	} while (0)
+
+/* Instructions retired so far, exact even in the middle of a block. */
+static inline uint64_t icount_now(const ss_cpu *c)
+{
+	return c->cur ? c->blk_icount + (uint64_t)(c->cur - c->blk_base) : c->icount;
+}
 
 /* ---- system (system.c, cpuid.c, msr.c) ---- */
 /* Loads a data segment register from the GDT/LDT (64-bit mode rules). */

@@ -125,7 +125,8 @@ _Noreturn void ss_exit_after(ss_cpu *c, int reason)
 {
 	c->exit->reason = reason;
 	c->exit->insn_len = c->cur ? c->cur->len : 0;
-	c->icount++;
+	if (c->cur)
+		c->cur++; /* retired: counted by the run loop's fix-up */
 	longjmp(c->jb, 2);
 }
 
@@ -263,7 +264,13 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 	c->lf_op = LF_NONE;
 	c->r.rflags |= 2;
 	c->in_exc = 0;
+	c->cur = NULL;
 	int jr = setjmp(c->jb);
+	if (jr && c->cur) {
+		/* Left in the middle of a block: count what retired before the instruction. */
+		c->icount = c->blk_icount + (uint64_t)(c->cur - c->blk_base);
+		c->cur = NULL;
+	}
 	if (jr == 2)
 		goto out;
 	if (jr == 3) {
@@ -326,17 +333,23 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 	while (c->icount < c->run_end) {
 		ss_block *b = get_block(c);
 		const ss_insn *i = b->insn, *e = b->insn + b->n;
-		for (; i < e; i++) {
+		uint64_t left = c->run_end - c->icount;
+		if (left < b->n)
+			e = b->insn + left;
+		c->blk_base = b->insn;
+		c->blk_icount = c->icount;
+		while (i < e) {
 			c->insn_rip = c->r.rip;
 			c->cur = i;
 			c->r.rip += i->len;
 			i->fn(c, i);
-			c->icount++;
-			if (c->brk || c->icount >= c->run_end) {
-				c->brk = 0;
+			i++;
+			if (c->brk)
 				break;
-			}
 		}
+		c->brk = 0;
+		c->icount = c->blk_icount + (uint64_t)(i - b->insn);
+		c->cur = NULL;
 	}
 	exit->reason = SS_CPU_EXIT_LIMIT;
 out:

@@ -48,6 +48,14 @@ void ss_tlb_flush_all(ss_cpu *c)
 	c->tlb_gen++;
 }
 
+void ss_tlb_flush_asid(ss_cpu *c, uint32_t asid)
+{
+	for (unsigned k = 0; k < SS_TLB_SLOTS; k++)
+		if (c->tlb[k].asid == asid)
+			c->tlb[k].vpn = ~0ull;
+	c->fetch_vpn = ~0ull;
+}
+
 void ss_tlb_flush_page(ss_cpu *c, uint64_t lin)
 {
 	/* Large pages may be cached under any of their 4 KiB numbers: drop every slot of this

@@ -52,7 +52,7 @@ int ss_msr_read(ss_cpu *c, uint32_t msr, uint64_t *v)
 int ss_msr_write(ss_cpu *c, uint32_t msr, uint64_t v)
 {
 	switch (msr) {
-	case 0x00000010: c->r.tsc_offset = v - c->icount; return 0;
+	case 0x00000010: c->r.tsc_offset = v - icount_now(c); return 0;
 	case 0x00000277:
 		/* Each PAT entry is a memory type 0,1,4,5,6,7 (APM vol. 2 §7.8.2). */
 		for (int k = 0; k < 8; k++) {

@@ -444,8 +444,12 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 	c->event_inj = k->event_inj;
 	c->event_inj_err = k->event_inj_err;
 	c->inject_pending = (k->event_inj & SS_EVTINJ_VALID) != 0;
-	if (k->tlb_ctl != SS_TLB_CTL_NONE)
+	/* TLB_CONTROL (§1.1): 1 flushes everything, 3 and 7 this ASID's entries (our TLB keeps no
+	 * global entries, so 7 equals 3). */
+	if (k->tlb_ctl == SS_TLB_CTL_ALL)
 		ss_tlb_flush_all(c);
+	else if (k->tlb_ctl == SS_TLB_CTL_ASID || k->tlb_ctl == SS_TLB_CTL_ASID_NONGLOBAL)
+		ss_tlb_flush_asid(c, k->asid);
 	c->fetch_vpn = ~0ull;
 	free(v);
 

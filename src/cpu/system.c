@@ -248,7 +248,7 @@ void ss_op_swapgs(ss_cpu *c, const ss_insn *i)
 uint64_t ss_tsc(ss_cpu *c)
 {
 	/* Deterministic: the TSC counts retired instructions (DESIGN.md: runs are reproducible). */
-	return c->icount + c->r.tsc_offset;
+	return icount_now(c) + c->r.tsc_offset;
 }
 
 void ss_op_rdtsc(ss_cpu *c, const ss_insn *i)
