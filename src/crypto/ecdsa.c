@@ -50,6 +50,13 @@ int ss_eckey_generate_p384(ss_eckey **out, ss_error *err)
 	return wrap(pkey, out, err);
 }
 
+/* Refuses passphrases: without this OpenSSL would prompt on the terminal for an encrypted key. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	*(bool *)u = true;
+	return -1;
+}
+
 int ss_eckey_from_pem(const void *pem, size_t len, ss_eckey **out, ss_error *err)
 {
 	if (len > (1u << 20))
@@ -57,7 +64,15 @@ int ss_eckey_from_pem(const void *pem, size_t len, ss_eckey **out, ss_error *err
 	BIO *bio = BIO_new_mem_buf(pem, (int)len);
 	if (!bio)
 		return ss_fail(err, SS_ENOMEM, "out of memory");
-	EVP_PKEY *pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	bool encrypted = false;
+	EVP_PKEY *pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, &encrypted);
+	if (!pkey && encrypted) {
+		BIO_free(bio);
+		ss_crypto_last_error();
+		return ss_fail(
+		    err, SS_EUNSUPPORTED,
+		    "the PEM key is encrypted; decrypt it first (openssl pkey -in KEY -out PLAIN)");
+	}
 	if (!pkey) {
 		(void)BIO_reset(bio);
 		pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
@@ -103,7 +118,8 @@ static int from_params(const uint8_t *point, size_t point_len, const BIGNUM *pri
 		goto out;
 	params = OSSL_PARAM_BLD_to_param(bld);
 	if (!params || EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) != 1) {
+	    EVP_PKEY_fromdata(ctx, &pkey, priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) !=
+		1) {
 		rc = ss_fail(err, SS_EINVAL, "not a valid P-384 key: %s", ss_crypto_last_error());
 		goto out;
 	}
@@ -210,7 +226,10 @@ void ss_eckey_free(ss_eckey *key)
 	OPENSSL_free(key);
 }
 
-void *ss_eckey_evp(const ss_eckey *key) { return key->pkey; }
+void *ss_eckey_evp(const ss_eckey *key)
+{
+	return key->pkey;
+}
 
 int ss_ecdsa_p384_sign_digest(const ss_eckey *key, const uint8_t *digest, size_t digest_len,
 			      uint8_t r[SS_P384_LEN], uint8_t s[SS_P384_LEN], ss_error *err)

@@ -4,6 +4,9 @@
 
 #include <softsev/crypto.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 static void unhex(uint8_t *out, size_t n, const char *hex)
 {
 	if (!ss_hex_decode_exact(out, n, hex))
@@ -18,7 +21,8 @@ TEST(sha_known_answers)
 	CHECK_MEM(d256, want256, 32);
 	REQUIRE(ss_sha384("abc", 3, d384) == 0);
 	unhex(want384, 48,
-	      "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca1"
+	      "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358ba"
+	      "eca1"
 	      "34c825a7");
 	CHECK_MEM(d384, want384, 48);
 
@@ -50,10 +54,12 @@ TEST(p384_scalar_one_is_generator)
 	REQUIRE(ss_eckey_from_private_scalar(d, &k, &e) == 0);
 	REQUIRE(ss_eckey_public_xy(k, x, y) == 0);
 	unhex(gx, 48,
-	      "aa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e38"
+	      "aa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a54"
+	      "5e38"
 	      "72760ab7");
 	unhex(gy, 48,
-	      "3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c"
+	      "3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a43"
+	      "1d7c"
 	      "90ea0e5f");
 	CHECK_MEM(x, gx, 48);
 	CHECK_MEM(y, gy, 48);
@@ -107,5 +113,22 @@ TEST(pem_roundtrip_and_rejects)
 	ss_eckey_free(pubk);
 }
 
-TEST_MAIN(sha_known_answers, hmac_rfc4231_case2, p384_scalar_one_is_generator,
-	  ecdsa_sign_verify_and_tamper, pem_roundtrip_and_rejects)
+TEST(encrypted_pem_refused_without_prompt)
+{
+	ss_eckey *k = NULL;
+	ss_error e;
+	REQUIRE(ss_eckey_generate_p384(&k, &e) == 0);
+	BIO *bio = BIO_new(BIO_s_mem());
+	REQUIRE(PEM_write_bio_PrivateKey(bio, ss_eckey_evp(k), EVP_aes_256_cbc(),
+					 (unsigned char *)"secret", 6, NULL, NULL) == 1);
+	char *pem;
+	long n = BIO_get_mem_data(bio, &pem);
+	ss_eckey *back = NULL;
+	CHECK(ss_eckey_from_pem(pem, (size_t)n, &back, &e) == SS_EUNSUPPORTED);
+	CHECK_CONTAINS(e.msg, "encrypted");
+	BIO_free(bio);
+	ss_eckey_free(k);
+}
+
+TEST_MAIN(encrypted_pem_refused_without_prompt, sha_known_answers, hmac_rfc4231_case2,
+	  p384_scalar_one_is_generator, ecdsa_sign_verify_and_tamper, pem_roundtrip_and_rejects)
