@@ -366,7 +366,35 @@ TEST(self_modifying_code_is_seen)
 	vm_free(&v);
 }
 
+TEST(retired_count_and_tsc_are_exact)
+{
+	vm v;
+	REQUIRE(vm_init(&v, 0) == 0);
+	/* nop; nop; rdtsc; hlt: the TSC counts retired instructions, so RDTSC reads 2; HLT
+	 * retires, a faulting instruction does not. */
+	vm_code(&v, CODE, "90900f31f4");
+	vm_run(&v);
+	CHECK(v.ex.reason == SS_CPU_EXIT_HLT);
+	CHECK(v.r->gpr[0] == 2);
+	CHECK(ss_cpu_icount(v.c) == 4);
+	vm_free(&v);
+	REQUIRE(vm_init(&v, 0) == 0);
+	v.r->efer &= ~0x800ull; /* keep the run short: budget of 3 stops after the 3rd nop */
+	vm_code(&v, CODE, "9090909090f4");
+	ss_error err;
+	REQUIRE(ss_cpu_run(v.c, 3, &v.ex, &err) == 0);
+	CHECK(v.ex.reason == SS_CPU_EXIT_LIMIT);
+	CHECK(ss_cpu_icount(v.c) == 3 && v.r->rip == CODE + 3);
+	vm_free(&v);
+	REQUIRE(vm_init(&v, 0) == 0);
+	vm_code(&v, CODE, "90900f0b"); /* nop; nop; ud2 -> #UD handler's hlt */
+	vm_run(&v);
+	CHECK(in_handler(&v, 6));
+	CHECK(ss_cpu_icount(v.c) == 3); /* two nops + the handler's hlt */
+	vm_free(&v);
+}
+
 TEST_MAIN(de_frame_kernel, ud_and_gp_error_codes, page_fault_error_code_and_cr2,
 	  accessed_dirty_bits, nx_wp_smep_smap, user_fault_switches_to_rsp0,
 	  int3_from_user_and_privileged_insn, double_fault_and_shutdown, syscall_sysret_roundtrip,
-	  cpuid_model_and_exits, self_modifying_code_is_seen)
+	  cpuid_model_and_exits, self_modifying_code_is_seen, retired_count_and_tsc_are_exact)
