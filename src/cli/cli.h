@@ -14,6 +14,7 @@
 
 #include <softsev/error.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 enum ss_exit {
 	SS_EXIT_OK = 0,
@@ -44,6 +45,18 @@ bool ss_cli_parse_output(const char *arg, ss_output *out);
 /* Parses an unsigned integer written as C does (0x.., 0.., decimal); false if malformed or
  * trailing junk. */
 bool ss_cli_parse_u64(const char *arg, unsigned long long *out);
+
+/* One entry of a command's table of subcommands. */
+struct ss_cli_sub {
+	const char *name;
+	ss_cmd_fn fn; /* called with argv[0] = the subcommand's name */
+};
+
+/* Dispatches argv[1] through subs (ended by a {NULL, NULL} entry): --help/-h/help print usage to
+ * stdout; a missing or unknown subcommand prints an error naming `what` and usage to stderr and
+ * returns SS_EXIT_USAGE. */
+int ss_cli_dispatch(int argc, char **argv, const struct ss_cli_sub *subs, void (*usage)(FILE *),
+		    const char *what);
 
 /* Subcommands (src/cli/cmd_<name>.c). */
 int ss_cmd_measure(int argc, char **argv);

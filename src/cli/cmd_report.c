@@ -14,11 +14,6 @@
 #include "util/file.h"
 #include "util/json.h"
 
-/* The legacy SEV chain subcommand lives in cmd_report_sev.c (owned by the sevcert work). It is
- * referenced weakly so that this file builds and says "not implemented yet" until that file is
- * linked in; once it is, `softsev report sev-chain` reaches it with no change here. */
-extern int ss_cmd_report_sev(int argc, char **argv) __attribute__((weak));
-
 #define REPORT_MAX_FILE (1u << 20)
 
 static void usage(FILE *out)
@@ -529,29 +524,12 @@ out:
 
 int ss_cmd_report(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return SS_EXIT_USAGE;
-	}
-	const char *sub = argv[1];
-	if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
-		usage(stdout);
-		return SS_EXIT_OK;
-	}
-	if (!strcmp(sub, "show"))
-		return cmd_show(argc - 1, argv + 1);
-	if (!strcmp(sub, "certs"))
-		return cmd_certs(argc - 1, argv + 1);
-	if (!strcmp(sub, "verify"))
-		return cmd_verify(argc - 1, argv + 1);
-	if (!strcmp(sub, "sev-chain")) {
-		if (!ss_cmd_report_sev)
-			return ss_cli_error(SS_EXIT_ERROR,
-					    "'softsev report sev-chain' (legacy SEV chains) is not "
-					    "implemented yet (tracked in issue 3)");
-		return ss_cmd_report_sev(argc - 1, argv + 1);
-	}
-	ss_cli_error(SS_EXIT_USAGE, "unknown report subcommand '%s'", sub);
-	usage(stderr);
-	return SS_EXIT_USAGE;
+	static const struct ss_cli_sub subs[] = {
+	    {"show", cmd_show},
+	    {"certs", cmd_certs},
+	    {"verify", cmd_verify},
+	    {"sev-chain", ss_cmd_report_sev},
+	    {NULL, NULL},
+	};
+	return ss_cli_dispatch(argc, argv, subs, usage, "report subcommand");
 }

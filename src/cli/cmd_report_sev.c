@@ -653,20 +653,10 @@ static int cmd_verify(int argc, char **argv)
 int ss_cmd_report_sev(int argc, char **argv)
 {
 	/* argv[0] is "sev-chain"; argv[1] the action. */
-	if (argc < 2) {
-		usage(stderr);
-		return SS_EXIT_USAGE;
-	}
-	const char *action = argv[1];
-	if (!strcmp(action, "--help") || !strcmp(action, "-h") || !strcmp(action, "help")) {
-		usage(stdout);
-		return SS_EXIT_OK;
-	}
-	if (!strcmp(action, "show"))
-		return cmd_show(argc - 1, argv + 1);
-	if (!strcmp(action, "verify"))
-		return cmd_verify(argc - 1, argv + 1);
-	ss_cli_error(SS_EXIT_USAGE, "unknown sev-chain action '%s' (show or verify)", action);
-	usage(stderr);
-	return SS_EXIT_USAGE;
+	static const struct ss_cli_sub subs[] = {
+	    {"show", cmd_show},
+	    {"verify", cmd_verify},
+	    {NULL, NULL},
+	};
+	return ss_cli_dispatch(argc, argv, subs, usage, "sev-chain action");
 }

@@ -59,3 +59,23 @@ bool ss_cli_parse_u64(const char *arg, unsigned long long *out)
 	*out = v;
 	return true;
 }
+
+int ss_cli_dispatch(int argc, char **argv, const struct ss_cli_sub *subs, void (*usage)(FILE *),
+		    const char *what)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return SS_EXIT_USAGE;
+	}
+	const char *sub = argv[1];
+	if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
+		usage(stdout);
+		return SS_EXIT_OK;
+	}
+	for (const struct ss_cli_sub *s = subs; s->name; s++)
+		if (!strcmp(sub, s->name))
+			return s->fn(argc - 1, argv + 1);
+	ss_cli_error(SS_EXIT_USAGE, "unknown %s '%s'", what, sub);
+	usage(stderr);
+	return SS_EXIT_USAGE;
+}
