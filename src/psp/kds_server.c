@@ -3,6 +3,7 @@
 #include <softsev/kds.h>
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -260,6 +261,52 @@ void ss_kds_response_free(ss_kds_response *resp)
 	resp->len = 0;
 }
 
+/* ---- libmicrohttpd, loaded when a server starts ----
+ * Linking it would load GnuTLS and its dependencies into every process that uses libsoftsev
+ * (about 1.5 ms of start-up for each `softsev measure`), so it is opened only here. */
+
+static struct {
+	__typeof__(MHD_start_daemon) *start_daemon;
+	__typeof__(MHD_stop_daemon) *stop_daemon;
+	__typeof__(MHD_get_daemon_info) *get_daemon_info;
+	__typeof__(MHD_get_connection_values) *get_connection_values;
+	__typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
+	__typeof__(MHD_add_response_header) *add_response_header;
+	__typeof__(MHD_queue_response) *queue_response;
+	__typeof__(MHD_destroy_response) *destroy_response;
+} mhd;
+
+#define MHD_SONAME "libmicrohttpd.so.12"
+
+static int mhd_load(ss_error *err)
+{
+	static void *lib;
+	if (lib)
+		return 0;
+	void *h = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return ss_fail(
+		    err, SS_EUNSUPPORTED,
+		    "the KDS server needs libmicrohttpd (Debian package libmicrohttpd12): %s",
+		    dlerror());
+#define MHD_SYM(field, name)                                                                       \
+	if (!(*(void **)&mhd.field = dlsym(h, #name))) {                                           \
+		dlclose(h);                                                                        \
+		return ss_fail(err, SS_EUNSUPPORTED, MHD_SONAME " has no symbol " #name);          \
+	}
+	MHD_SYM(start_daemon, MHD_start_daemon)
+	MHD_SYM(stop_daemon, MHD_stop_daemon)
+	MHD_SYM(get_daemon_info, MHD_get_daemon_info)
+	MHD_SYM(get_connection_values, MHD_get_connection_values)
+	MHD_SYM(create_response_from_buffer, MHD_create_response_from_buffer)
+	MHD_SYM(add_response_header, MHD_add_response_header)
+	MHD_SYM(queue_response, MHD_queue_response)
+	MHD_SYM(destroy_response, MHD_destroy_response)
+#undef MHD_SYM
+	lib = h;
+	return 0;
+}
+
 /* ---- HTTP server ---- */
 
 #define MAX_ARGS 32
@@ -308,7 +355,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	struct arg_list l = {.n = 0};
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &l);
+	mhd.get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &l);
 	ss_kds_response resp;
 	if (l.overflow) {
 		memset(&resp, 0, sizeof(resp));
@@ -317,14 +364,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		ss_kds_handle(s->id, s->crl, s->crl_len, method, url, l.args, l.n, &resp);
 	}
 	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(resp.len, resp.body, MHD_RESPMEM_MUST_FREE);
+	    mhd.create_response_from_buffer(resp.len, resp.body, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		ss_kds_response_free(&resp);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp.content_type);
-	enum MHD_Result ret = MHD_queue_response(c, resp.status, r);
-	MHD_destroy_response(r);
+	mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp.content_type);
+	enum MHD_Result ret = mhd.queue_response(c, resp.status, r);
+	mhd.destroy_response(r);
 	return ret;
 }
 
@@ -386,6 +433,8 @@ int ss_kds_server_start(const ss_snp_identity *id, const char *listen, bool allo
 	int rc = parse_listen(listen, &sa, &loopback, err);
 	if (rc)
 		return rc;
+	if ((rc = mhd_load(err)))
+		return rc;
 	if (!loopback && !allow_remote)
 		return ss_fail(
 		    err, SS_EPOLICY,
@@ -407,7 +456,7 @@ int ss_kds_server_start(const ss_snp_identity *id, const char *listen, bool allo
 						 : ntohs(((struct sockaddr_in *)&sa)->sin_port);
 	if (sa.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	s->daemon = MHD_start_daemon(flags, port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+	s->daemon = mhd.start_daemon(flags, port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
 				     (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED,
 				     on_completed, s, MHD_OPTION_CONNECTION_LIMIT, 64u,
 				     MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
@@ -418,7 +467,7 @@ int ss_kds_server_start(const ss_snp_identity *id, const char *listen, bool allo
 			       listen);
 	}
 	const union MHD_DaemonInfo *info =
-	    MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	    mhd.get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : port;
 	*out = s;
 	return 0;
@@ -438,7 +487,7 @@ void ss_kds_server_stop(ss_kds_server *s)
 {
 	if (!s)
 		return;
-	MHD_stop_daemon(s->daemon);
+	mhd.stop_daemon(s->daemon);
 	free(s->crl);
 	free(s);
 }
