@@ -36,7 +36,9 @@ enum ss_cpu_access_kind {
 	X(SS_CPU_MEM_OK, 0, "access done")                                                         \
 	X(SS_CPU_MEM_UNMAPPED, 1, "no memory or device at this physical address")                  \
 	X(SS_CPU_MEM_NPF, 2, "memory model refuses (RMP/VMPL): #NPF with info->npf_error bits")    \
-	X(SS_CPU_MEM_HOST_PF, 3, "memory model refuses a host access: #PF with the RMP bit")
+	X(SS_CPU_MEM_HOST_PF, 3, "memory model refuses a host access: #PF with the RMP bit")       \
+	X(SS_CPU_MEM_VC, 4, "guest access refused with #VC; error code in acc->npf_error")         \
+	X(SS_CPU_MEM_UD, 5, "SNP instruction outside an SNP guest: #UD")
 
 enum ss_cpu_mem_rc {
 #define SS_CPU_MEM_RC_ENUM(n, v, h) n = v,
@@ -56,6 +58,15 @@ typedef struct ss_cpu_access {
 	uint64_t npf_error; /* out: #NPF error-code bits when the answer is SS_CPU_MEM_NPF */
 } ss_cpu_access;
 
+/* A guest SNP instruction for ss_cpu_mem_ops.snp_insn (cpu-svm-sev.md §8.4, §8.5). */
+typedef struct ss_cpu_snp_op {
+	int hook;	   /* SS_CPU_HOOK_PVALIDATE or SS_CPU_HOOK_RMPADJUST */
+	uint64_t rax;	   /* the guest-virtual address as given */
+	uint64_t rcx, rdx; /* page size; validate flag / RMPADJUST attributes */
+	uint32_t eax;	   /* out: return code */
+	uint8_t cf;	   /* out: rFLAGS.CF */
+} ss_cpu_snp_op;
+
 typedef struct ss_cpu_mem_ops {
 	/* Copies len bytes (1..4096, never crossing a 4 KiB page) at acc->pa into buf. */
 	int (*read)(void *ctx, ss_cpu_access *acc, void *buf, size_t len);
@@ -65,6 +76,12 @@ typedef struct ss_cpu_mem_ops {
 	 * loads and stores (of the given kind) may use directly, or NULL to always go through
 	 * read/write. The pointer must stay valid until ss_cpu_flush_tlb() is called. */
 	uint8_t *(*page)(void *ctx, ss_cpu_access *acc);
+	/* Optional: PVALIDATE / RMPADJUST executed by a guest (in ss_cpu_vmrun). The CPU has
+	 * translated RAX (op->rax) to acc->gpa / acc->pa; the callee applies the instruction and
+	 * answers OK with op->eax and op->cf (the CPU sets RAX = EAX zero-extended and rFLAGS.CF,
+	 * clearing ZF, PF, AF, SF, OF), or NPF / VC (error code in acc->npf_error) / UD. NULL: the
+	 * instructions leave ss_cpu_run with SS_CPU_EXIT_HOOK as before. */
+	int (*snp_insn)(void *ctx, ss_cpu_access *acc, struct ss_cpu_snp_op *op);
 } ss_cpu_mem_ops;
 
 /* Flat RAM for tests: size bytes at physical address 0, everything above is unmapped. */
@@ -229,6 +246,8 @@ uint64_t ss_cpu_icount(const ss_cpu *c);
 
 /* Drops every cached translation and decoded instruction. */
 void ss_cpu_flush_tlb(ss_cpu *c);
+/* Drops the cached translations tagged with one ASID (0 = host). */
+void ss_cpu_flush_tlb_asid(ss_cpu *c, uint32_t asid);
 
 /* Someone else (DMA, hypervisor, memory model) wrote [pa, pa+len): drop decoded code there. */
 void ss_cpu_invalidate_code(ss_cpu *c, uint64_t pa, uint64_t len);

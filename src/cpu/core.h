@@ -187,6 +187,8 @@ typedef struct ss_cpu {
 	uint64_t vx_code, vx_info1, vx_info2, vx_nrip;
 	const char *vmrun_rule; /* the consistency check that failed */
 	uint8_t c_bit_default;
+	uint8_t vmpl;	    /* SNP VMPL of the running guest (save area 0x0CA) */
+	uint64_t fetch_gpn; /* guest-physical page of fetch_vpn */
 	ss_tlb_entry tlb[SS_TLB_SLOTS];
 	uint64_t fetch_vpn, fetch_ppn; /* one-entry fetch translation, ~0 invalid */
 	uint64_t tlb_gen;
@@ -227,6 +229,13 @@ void ss_lin_write_buf(ss_cpu *c, uint64_t lin, const void *buf, unsigned bytes);
 void ss_lin_probe_write(ss_cpu *c, uint64_t lin, unsigned bytes);
 /* Translates a fetch address; fills pa. Raises #PF on failure. */
 uint64_t ss_xlat_fetch(ss_cpu *c, uint64_t lin);
+/* Same, also giving the guest-physical address (== pa without nested paging). */
+uint64_t ss_xlat_fetch_g(ss_cpu *c, uint64_t lin, uint64_t *gpa);
+/* Translates a data address for a read; fills pa and gpa. Raises #PF/#NPF on failure. */
+void ss_xlat_data(ss_cpu *c, uint64_t lin, uint64_t *pa, uint64_t *gpa);
+/* The memory ops' answer rc for access a: returns on OK, else raises #NPF (guest), #VC, #UD or
+ * leaves with SS_CPU_EXIT_MEM. */
+void ss_mem_answer(ss_cpu *c, int rc, const ss_cpu_access *a, int kind);
 /* Physical access helpers through the ops table (raise #NPF/#PF/exit on errors). */
 int ss_phys_read(ss_cpu *c, uint64_t pa, void *buf, size_t len, int kind);
 int ss_phys_write(ss_cpu *c, uint64_t pa, const void *buf, size_t len, int kind);

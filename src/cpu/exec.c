@@ -77,6 +77,11 @@ uint64_t ss_cpu_icount(const ss_cpu *c)
 	return c->icount;
 }
 
+void ss_cpu_flush_tlb_asid(ss_cpu *c, uint32_t asid)
+{
+	ss_tlb_flush_asid(c, asid);
+}
+
 void ss_cpu_flush_tlb(ss_cpu *c)
 {
 	ss_tlb_flush_all(c);
@@ -138,8 +143,10 @@ void ss_op_ud(ss_cpu *c, const ss_insn *i)
 
 static inline uint64_t block_key(const ss_cpu *c)
 {
-	/* Mode (CS.L/CS.D) and encryption context (ASID, C-bit) select the decoding. */
+	/* Mode (CS.L/CS.D), encryption context (ASID, C-bit) and the fetch's RMP permission
+	 * (VMPL, user or supervisor execute: cpu-svm-sev.md §8.3) select the decoding. */
 	return ((uint64_t)c->asid << 16) | ((uint64_t)c->c_bit_default << 8) |
+	       ((uint64_t)c->vmpl << 4) | ((uint64_t)(c->r.cpl == 3) << 3) |
 	       ((c->r.seg[SS_SEG_CS].attr >> 9) & 3);
 }
 
@@ -149,28 +156,34 @@ static inline unsigned block_slot(uint64_t pa)
 }
 
 /* Reads the instruction bytes at pa for decoding; returns how many were read (0 on error). */
-static unsigned fetch_bytes(ss_cpu *c, uint64_t pa, uint8_t *buf, unsigned want)
+static unsigned fetch_bytes(ss_cpu *c, uint64_t pa, uint64_t gpa, uint8_t *buf, unsigned want)
 {
 	ss_cpu_access a;
 	memset(&a, 0, sizeof(a));
-	a.pa = a.gpa = pa;
+	a.pa = pa;
+	a.gpa = gpa;
 	a.asid = c->asid;
 	a.kind = SS_CPU_ACC_FETCH;
 	a.c_bit = c->c_bit_default;
 	a.cpl = c->r.cpl;
-	if (c->cfg.mem->read(c->cfg.mem_ctx, &a, buf, want) != SS_CPU_MEM_OK)
-		return 0;
-	return want;
+	a.vmpl = c->vmpl;
+	int rc = c->cfg.mem->read(c->cfg.mem_ctx, &a, buf, want);
+	if (rc == SS_CPU_MEM_OK)
+		return want;
+	/* An RMP refusal of a guest fetch is a #NPF (or #VC) like any other access. */
+	if (c->guest && (rc == SS_CPU_MEM_NPF || rc == SS_CPU_MEM_VC))
+		ss_mem_answer(c, rc, &a, SS_CPU_ACC_FETCH);
+	return 0;
 }
 
-static void decode_block(ss_cpu *c, ss_block *b, uint64_t pa, uint64_t key)
+static void decode_block(ss_cpu *c, ss_block *b, uint64_t pa, uint64_t gpa, uint64_t key)
 {
 	uint8_t win[384 + 16];
 	unsigned off = (unsigned)(pa & 0xfff), room = 4096 - off;
 	unsigned have = room < 384 ? room : 384;
 	b->pa = ~0ull;
 	b->n = 0;
-	if (!fetch_bytes(c, pa, win, have)) {
+	if (!fetch_bytes(c, pa, gpa, win, have)) {
 		c->exc_cr2 = pa;
 		ss_exit_insn(c, SS_CPU_EXIT_MEM);
 	}
@@ -190,9 +203,10 @@ static void decode_block(ss_cpu *c, ss_block *b, uint64_t pa, uint64_t key)
 			}
 			/* The first instruction crosses into the next page: translate it (may #PF).
 			 */
-			uint64_t pa2 = ss_xlat_fetch(c, (lin | 0xfff) + 1);
+			uint64_t gpa2;
+			uint64_t pa2 = ss_xlat_fetch_g(c, (lin | 0xfff) + 1, &gpa2);
 			unsigned more = 15 - (have - pos);
-			if (!fetch_bytes(c, pa2, win + have, more)) {
+			if (!fetch_bytes(c, pa2, gpa2, win + have, more)) {
 				c->exc_cr2 = pa2;
 				ss_exit_insn(c, SS_CPU_EXIT_MEM);
 			}
@@ -219,20 +233,22 @@ static void decode_block(ss_cpu *c, ss_block *b, uint64_t pa, uint64_t key)
 
 static ss_block *get_block(ss_cpu *c)
 {
-	uint64_t rip = c->r.rip, pa;
+	uint64_t rip = c->r.rip, pa, gpa;
 	c->insn_rip = rip;
 	c->cur = NULL;
 	if ((rip >> 12) == c->fetch_vpn) {
 		pa = (c->fetch_ppn << 12) | (rip & 0xfff);
+		gpa = (c->fetch_gpn << 12) | (rip & 0xfff);
 	} else {
-		pa = ss_xlat_fetch(c, rip);
+		pa = ss_xlat_fetch_g(c, rip, &gpa);
 		c->fetch_vpn = rip >> 12;
 		c->fetch_ppn = pa >> 12;
+		c->fetch_gpn = gpa >> 12;
 	}
 	uint64_t key = block_key(c);
 	ss_block *b = &c->blocks[block_slot(pa)];
 	if (b->pa != pa || b->key != key)
-		decode_block(c, b, pa, key);
+		decode_block(c, b, pa, gpa, key);
 	return b;
 }
 

@@ -28,4 +28,4 @@ static uint8_t *flat_page(void *ctx, ss_cpu_access *acc)
 	return m->ram + base;
 }
 
-const ss_cpu_mem_ops ss_cpu_flatram_ops = {flat_read, flat_write, flat_page};
+const ss_cpu_mem_ops ss_cpu_flatram_ops = {flat_read, flat_write, flat_page, NULL};

@@ -73,6 +73,7 @@ static void fill_access(const ss_cpu *c, ss_cpu_access *a, uint64_t pa, int kind
 	a->kind = (uint8_t)kind;
 	a->c_bit = c->c_bit_default;
 	a->cpl = c->r.cpl;
+	a->vmpl = c->vmpl;
 	if (kind == SS_CPU_ACC_NPTW) {
 		a->asid = 0; /* nested tables are host memory */
 		a->c_bit = 0;
@@ -86,10 +87,15 @@ static _Noreturn void mem_error(ss_cpu *c, uint64_t pa)
 }
 
 /* The memory model's answer: an RMP/VMPL refusal in guest mode is a #NPF #VMEXIT with its bits. */
-static void mem_rc(ss_cpu *c, int rc, const ss_cpu_access *a, int kind)
+void ss_mem_answer(ss_cpu *c, int rc, const ss_cpu_access *a, int kind)
 {
 	if (rc == SS_CPU_MEM_OK)
 		return;
+	/* #VC for a guest access the memory model refuses that way (page not validated, §8.3). */
+	if (rc == SS_CPU_MEM_VC && c->guest)
+		ss_raise(c, EXC_VC, (uint32_t)a->npf_error, 1);
+	if (rc == SS_CPU_MEM_UD)
+		RAISE_UD(c);
 	if (rc == SS_CPU_MEM_NPF && c->guest) {
 		uint64_t e = a->npf_error | (kind == SS_CPU_ACC_WRITE ? SS_NPF_W_BIT : 0) |
 			     (kind == SS_CPU_ACC_FETCH ? SS_NPF_ID_BIT : 0);
@@ -113,7 +119,7 @@ int ss_phys_read_g(ss_cpu *c, uint64_t pa, uint64_t gpa, void *buf, size_t len, 
 	ss_cpu_access a;
 	fill_access(c, &a, pa, kind);
 	a.gpa = gpa;
-	mem_rc(c, c->cfg.mem->read(c->cfg.mem_ctx, &a, buf, len), &a, kind);
+	ss_mem_answer(c, c->cfg.mem->read(c->cfg.mem_ctx, &a, buf, len), &a, kind);
 	return 0;
 }
 
@@ -122,7 +128,7 @@ int ss_phys_write_g(ss_cpu *c, uint64_t pa, uint64_t gpa, const void *buf, size_
 	ss_cpu_access a;
 	fill_access(c, &a, pa, kind);
 	a.gpa = gpa;
-	mem_rc(c, c->cfg.mem->write(c->cfg.mem_ctx, &a, buf, len), &a, kind);
+	ss_mem_answer(c, c->cfg.mem->write(c->cfg.mem_ctx, &a, buf, len), &a, kind);
 	return 0;
 }
 
@@ -361,6 +367,20 @@ uint64_t ss_xlat_fetch(ss_cpu *c, uint64_t lin)
 {
 	ss_tlb_entry *e = translate(c, lin, K_X);
 	return (e->ppn << 12) | (lin & 0xfff);
+}
+
+uint64_t ss_xlat_fetch_g(ss_cpu *c, uint64_t lin, uint64_t *gpa)
+{
+	ss_tlb_entry *e = translate(c, lin, K_X);
+	*gpa = (e->gpn << 12) | (lin & 0xfff);
+	return (e->ppn << 12) | (lin & 0xfff);
+}
+
+void ss_xlat_data(ss_cpu *c, uint64_t lin, uint64_t *pa, uint64_t *gpa)
+{
+	ss_tlb_entry *e = translate(c, lin, K_R);
+	*pa = (e->ppn << 12) | (lin & 0xfff);
+	*gpa = (e->gpn << 12) | (lin & 0xfff);
 }
 
 static void access_piece(ss_cpu *c, ss_tlb_entry *e, uint64_t lin, uint8_t *buf, unsigned n, int k)

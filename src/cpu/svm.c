@@ -359,6 +359,7 @@ int ss_svm_do_vmexit(ss_cpu *c)
 			if (k != SS_RAX && k != SS_RSP)
 				c->r.gpr[k] = g[k];
 	c->guest = 0;
+	c->vmpl = 0;
 	c->npt_on = 0;
 	c->nested_ctl = 0;
 	c->asid = 0;
@@ -418,9 +419,11 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 				  s->r8,  s->r9,  s->r10, s->r11, s->r12, s->r13, s->r14, s->r15};
 		memcpy(c->r.gpr, g, sizeof(g));
 		c->r.xcr0 = s->xcr0 ? s->xcr0 : 1;
+		c->vmpl = s->vmpl;
 		free(s);
 	} else {
 		STATE_LOAD(&c->r, &v->save);
+		c->vmpl = v->save.vmpl;
 	}
 	c->r.efer |= (c->r.efer & EFER_LME) && (c->r.cr0 & CR0_PG) ? EFER_LMA : 0;
 	c->r.interrupt_shadow = (uint8_t)(k->int_state & 1);

@@ -562,9 +562,36 @@ void ss_op_stac_clac(ss_cpu *c, const ss_insn *i)
 		c->r.rflags &= ~(uint64_t)F_AC;
 }
 
+/* PVALIDATE / RMPADJUST in a guest, applied by the memory model (cpu-svm-sev.md §8.4, §8.5):
+ * RAX is translated as a data read, the answer sets EAX and CF (ZF, PF, AF, SF, OF cleared) or
+ * faults. */
+static void snp_insn(ss_cpu *c, int h)
+{
+	need_cpl0(c);
+	ss_cpu_snp_op op = {
+	    .hook = h, .rax = c->r.gpr[SS_RAX], .rcx = c->r.gpr[SS_RCX], .rdx = c->r.gpr[SS_RDX]};
+	ss_cpu_access a;
+	memset(&a, 0, sizeof(a));
+	ss_xlat_data(c, op.rax, &a.pa, &a.gpa);
+	a.asid = c->asid;
+	a.kind = SS_CPU_ACC_READ;
+	a.c_bit = c->c_bit_default;
+	a.cpl = c->r.cpl;
+	a.vmpl = c->vmpl;
+	ss_mem_answer(c, c->cfg.mem->snp_insn(c->cfg.mem_ctx, &a, &op), &a, SS_CPU_ACC_READ);
+	c->r.gpr[SS_RAX] = op.eax;
+	uint64_t fl = ss_flags_get(c) & ~(uint64_t)(F_CF | F_ZF | F_PF | F_AF | F_SF | F_OF);
+	ss_flags_set(c, fl | (op.cf ? F_CF : 0));
+}
+
 void ss_op_hook(ss_cpu *c, const ss_insn *i)
 {
 	int h = i->aux;
+	if (c->guest && c->cfg.mem->snp_insn &&
+	    (h == SS_CPU_HOOK_PVALIDATE || h == SS_CPU_HOOK_RMPADJUST)) {
+		snp_insn(c, h);
+		return;
+	}
 	if (c->guest) {
 		/* VMGEXIT is an automatic exit for SEV-ES guests and VMMCALL otherwise (§3.2). */
 		if (h == SS_CPU_HOOK_VMGEXIT && (c->nested_ctl & 4))

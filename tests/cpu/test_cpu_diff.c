@@ -257,7 +257,7 @@ static int t_write(void *ctx, ss_cpu_access *a, const void *buf, size_t len)
 	return SS_CPU_MEM_OK;
 }
 
-static const ss_cpu_mem_ops test_ops = {t_read, t_write, NULL};
+static const ss_cpu_mem_ops test_ops = {t_read, t_write, NULL, NULL};
 
 /* ---- encoder ---- */
 typedef struct gen {

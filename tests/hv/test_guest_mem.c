@@ -1,0 +1,333 @@
+/* The memory model under the emulated CPU (include/softsev/hv_mem.h, issue 7): guest code bytes and
+ * the hypervisor's assertions side by side. An SNP-enabled ss_mem, a hypervisor in C that builds a
+ * VMCB and nested tables in host memory, and an SEV guest (ASID 1, SNP key slot) run through
+ * ss_cpu_vmrun: ciphertext seen by the host, VMPL execute permission and RMPADJUST, #VC on a page
+ * not validated, PVALIDATE's rAX and CF, and RMPUPDATE of a page whose code was already decoded.
+ * Numbers: cpu-svm-sev.md §3.3 (exit codes), §8.3-§8.6 (RMP checks and instructions). */
+#include "harness.h"
+
+#include <softsev/abi/vmcb.h>
+#include <softsev/cpu.h>
+#include <softsev/hv_mem.h>
+#include <softsev/mem.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define DRAM	 (16u << 20)
+#define RMP_BASE 0xE00000u
+#define NPT	 0x100000u /* host: nested PML4, PDPT +0x1000, PD +0x2000 */
+#define VMCB	 0x200000u
+#define IOPM	 0x210000u
+#define MSRPM	 0x220000u
+#define GBASE	 0x400000u /* gPA 0 is sPA 4 MiB (one 2 MiB nested page) */
+#define GPT	 0x1000u   /* guest tables (gPA): PML4, PDPT +0x1000, PD +0x2000 */
+#define ASID	 1
+#define CBIT	 51
+
+#define EXIT_VC	  0x05Du /* exception intercept, vector 29 */
+#define EXIT_HLT  0x078u
+#define EXIT_NPF  0x400u
+#define EXIT_INTR 0x060u
+#define ERR_RMP	  (1ull << 31)
+#define ERR_ID	  (1ull << 4)
+
+typedef struct hv {
+	struct ss_mem *m;
+	struct ss_mem_fw *fw;
+	struct ss_hv_mem *hm;
+	ss_cpu *c;
+	ss_cpu_exit ex;
+	ss_vmcb v; /* the hypervisor's copy, written to / read from VMCB in host memory */
+} hv;
+
+static ss_error E;
+
+static int host_write(hv *h, uint64_t spa, const void *buf, size_t len)
+{
+	struct ss_mem_fault f;
+	return ss_hv_mem_host_write(h->hm, SS_MEM_HOST, spa, buf, len, &f, &E);
+}
+
+static int host_read(hv *h, uint64_t spa, void *buf, size_t len)
+{
+	struct ss_mem_access a = {.actor = SS_MEM_HOST, .type = SS_MEM_READ};
+	struct ss_mem_fault f;
+	return ss_mem_read(h->m, &a, spa, buf, len, &f, &E);
+}
+
+static void host_p64(hv *h, uint64_t spa, uint64_t x)
+{
+	CHECK(host_write(h, spa, &x, 8) == 0);
+}
+
+/* Launch: the host assigns the guest page (RMPUPDATE), VMPL0 validates it (as the guest's first
+ * code would; done here directly so each test starts from a known state). */
+static bool assign(hv *h, uint64_t gpa, bool validate)
+{
+	struct ss_abi_rmp_state st = {.gpa = gpa, .assigned = 1, .asid = ASID};
+	struct ss_rmp_result r;
+	struct ss_mem_fault f;
+	if (ss_mem_rmpupdate(h->m, GBASE + gpa, &st, &r, &f, &E) || r.eax)
+		return false;
+	if (!validate)
+		return true;
+	struct ss_mem_guest_op o = {
+	    .asid = ASID, .gva = gpa, .gpa = gpa, .spa = GBASE + gpa, .rdx = 1};
+	return ss_mem_pvalidate(h->m, &o, &r, &f, &E) == 0 && r.eax == 0 && !r.cf;
+}
+
+/* VMPL0 grants vmpl the permissions perms on gpa (RMPADJUST, done directly for set-up). */
+static bool grant(hv *h, uint64_t gpa, unsigned vmpl, unsigned perms)
+{
+	struct ss_mem_guest_op o = {.asid = ASID,
+				    .gva = gpa,
+				    .gpa = gpa,
+				    .spa = GBASE + gpa,
+				    .rdx = vmpl | (perms << SS_RMPADJUST_PERM_SHIFT)};
+	struct ss_rmp_result r;
+	struct ss_mem_fault f;
+	return ss_mem_rmpadjust(h->m, &o, &r, &f, &E) == 0 && r.eax == 0;
+}
+
+/* Private guest memory written with the guest's key (the launch's SNP_LAUNCH_UPDATE role). */
+static bool gput(hv *h, uint64_t gpa, const void *buf, size_t len)
+{
+	return ss_mem_fw_write(h->fw, ASID, GBASE + gpa, buf, len, &E) == 0;
+}
+
+static bool gread(hv *h, uint64_t gpa, void *buf, size_t len)
+{
+	struct ss_mem_access a = {.actor = SS_MEM_GUEST,
+				  .type = SS_MEM_READ,
+				  .flags = SS_MEM_C,
+				  .asid = ASID,
+				  .gpa = gpa};
+	struct ss_mem_fault f;
+	return ss_mem_read(h->m, &a, GBASE + gpa, buf, len, &f, &E) == 0;
+}
+
+static bool gcode(hv *h, uint64_t gpa, const char *hex)
+{
+	uint8_t b[64];
+	size_t n = 0;
+	for (; hex[2 * n] && n < sizeof(b); n++) {
+		unsigned x;
+		if (sscanf(hex + 2 * n, "%2x", &x) != 1)
+			return false;
+		b[n] = (uint8_t)x;
+	}
+	return assign(h, gpa & ~0xfffull, true) && gput(h, gpa, b, n);
+}
+
+static bool hv_init(hv *h)
+{
+	memset(h, 0, sizeof(*h));
+	struct ss_mem_config mc = {.dram_size = DRAM, .max_asid = 15, .seed = 7};
+	if (ss_mem_create(&mc, &h->m, &E) || !(h->fw = ss_mem_claim_firmware_port(h->m)) ||
+	    ss_mem_set_rmp_range(h->m, RMP_BASE, RMP_BASE + 0x20000 - 1, &E) ||
+	    ss_mem_snp_enable(h->m, &E) || ss_hv_mem_new(h->m, &h->hm, &E))
+		return false;
+	uint8_t vek[32];
+	for (unsigned i = 0; i < 32; i++)
+		vek[i] = (uint8_t)(i * 29 + 3);
+	if (ss_mem_fw_key_load(h->fw, ASID, vek, 32, SS_MEM_KEY_SNP, &E))
+		return false;
+
+	ss_cpu_config cfg = {.mem = &ss_hv_mem_ops,
+			     .mem_ctx = h->hm,
+			     /* SME, SEV, SEV-ES, SNP; C-bit 51; 15 ASIDs, SEV-only from 1 */
+			     .sev_leaf = {0x1B, CBIT | (1u << 6), 15, 1}};
+	if (ss_cpu_new(&cfg, &h->c, &E))
+		return false;
+	ss_hv_mem_attach(h->hm, h->c);
+	ss_cpu_regs *r = ss_cpu_regs_of(h->c);
+	r->cr0 &= ~0x80000000ull;
+	ss_cpu_set_long_mode(h->c, false);
+	r->efer |= 0x1000; /* SVME */
+	r->syscfg = 1ull << 23;
+
+	/* Nested tables (host memory): gPA [0, 2 MiB) -> sPA [4 MiB, 6 MiB). */
+	host_p64(h, NPT, (NPT + 0x1000) | 7);
+	host_p64(h, NPT + 0x1000, (NPT + 0x2000) | 7);
+	host_p64(h, NPT + 0x2000, GBASE | 0x87);
+	/* Guest tables, private: identity map of gPA [0, 2 MiB), C-bit set, A/D preset. */
+	const uint64_t c = 1ull << CBIT;
+	uint64_t pml4 = (GPT + 0x1000) | c | 0x23, pdpt = (GPT + 0x2000) | c | 0x23, pd = c | 0xE3;
+	for (unsigned k = 0; k < 3; k++)
+		if (!assign(h, GPT + 0x1000 * k, true) || !grant(h, GPT + 0x1000 * k, 1, 3))
+			return false;
+	if (!gput(h, GPT, &pml4, 8) || !gput(h, GPT + 0x1000, &pdpt, 8) ||
+	    !gput(h, GPT + 0x2000, &pd, 8))
+		return false;
+
+	ss_vmcb_control *k = &h->v.control;
+	ss_vmcb_save *s = &h->v.save;
+	k->intercept_misc1 = SS_ICPT3_HLT | SS_ICPT3_SHUTDOWN;
+	k->intercept_misc2 = SS_ICPT4_VMRUN;
+	k->intercept_exc = (1u << 29) | (1u << 14) | (1u << 13) | (1u << 6); /* #VC #PF #GP #UD */
+	k->iopm_base_pa = IOPM;
+	k->msrpm_base_pa = MSRPM;
+	k->asid = ASID;
+	k->nested_ctl = SS_NESTED_CTL_NP | SS_NESTED_CTL_SEV;
+	k->nested_cr3 = NPT;
+	k->tlb_ctl = 0; /* no flush at VMRUN: coherence must come from the RMP listener */
+	s->cs = (ss_vmsa_segment){0x08, 0x29b, 0xffffffff, 0};
+	s->ss = s->ds = s->es = (ss_vmsa_segment){0x10, 0xc93, 0xffffffff, 0};
+	s->efer = 0x1000 | 0x500 | 0x800; /* SVME, LME, LMA, NXE */
+	s->cr0 = 0x80000011;
+	s->cr3 = GPT;
+	s->cr4 = 0x20;
+	s->rflags = 2;
+	s->rsp = 0x8000;
+	s->g_pat = 0x0007040600070406ull;
+	return true;
+}
+
+static void hv_fini(hv *h)
+{
+	ss_cpu_free(h->c);
+	ss_mem_destroy(h->m);
+	ss_hv_mem_free(h->hm);
+}
+
+/* Runs the guest at rip and VMPL vmpl with RAX/RCX/RDX; returns the exit code (0xdead: error). */
+static uint64_t run(hv *h, uint64_t rip, uint8_t vmpl, uint64_t rax, uint64_t rcx, uint64_t rdx)
+{
+	h->v.save.rip = rip;
+	h->v.save.vmpl = vmpl;
+	h->v.save.rax = rax;
+	h->v.save.rflags = 2;
+	ss_cpu_regs *r = ss_cpu_regs_of(h->c);
+	r->gpr[SS_RCX] = rcx;
+	r->gpr[SS_RDX] = rdx;
+	if (host_write(h, VMCB, &h->v, sizeof(h->v)) ||
+	    ss_cpu_vmrun(h->c, VMCB, 10000, &h->ex, &E) ||
+	    host_read(h, VMCB, &h->v, sizeof(h->v))) {
+		printf("# run: %s\n", E.msg);
+		return 0xdead;
+	}
+	if (h->ex.reason != SS_CPU_EXIT_VMEXIT)
+		return 0xbeef;
+	return h->v.control.exit_code;
+}
+
+#define SETUP()                                                                                    \
+	hv H, *h = &H;                                                                             \
+	REQUIRE(hv_init(h))
+
+/* (1) The guest writes a secret with the C-bit; the hypervisor reads ciphertext. */
+TEST(host_reads_ciphertext_of_guest_secret)
+{
+	SETUP();
+	REQUIRE(assign(h, 0x20000, true));
+	/* mov rax, 0x2121544552434553 ("SECRET!!"); mov [0x20000], rax; hlt */
+	REQUIRE(gcode(h, 0x10000,
+		      "48B85345435245542121"
+		      "4889042500000200"
+		      "F4"));
+	uint64_t secret = 0x2121544552434553ull, seen = 0, mine = 0;
+	CHECK(run(h, 0x10000, 0, 0, 0, 0) == EXIT_HLT);
+	REQUIRE(host_read(h, GBASE + 0x20000, &seen, 8) == 0);
+	CHECK(seen != secret && seen != 0);
+	REQUIRE(gread(h, 0x20000, &mine, 8));
+	CHECK(mine == secret); /* the guest's own view: the store did happen */
+	hv_fini(h);
+}
+
+/* (2) VMPL1 has no execute permission on its code page: #NPF with the RMP bits. RMPADJUST run by
+ * VMPL0 guest code grants it and the same code runs; revoking it again faults again although the
+ * code was already decoded at VMPL1 (the decoded-instruction cache heard the RMP change). */
+TEST(vmpl_execute_permission_and_rmpadjust)
+{
+	SETUP();
+	const uint64_t p = 0x11000;
+	REQUIRE(gcode(h, p, "B807000000F4"));	  /* VMPL1: mov eax, 7; hlt */
+	REQUIRE(gcode(h, 0x12000, "F30F01FEF4")); /* VMPL0: rmpadjust; hlt */
+	CHECK(run(h, p, 1, 0, 0, 0) == EXIT_NPF);
+	CHECK((h->v.control.exit_info_1 & (ERR_RMP | ERR_ID)) == (ERR_RMP | ERR_ID));
+	CHECK(h->v.control.exit_info_1 & SS_MEM_ERR_VMPL);
+	CHECK(h->v.control.exit_info_2 == p);
+
+	uint64_t rx = 1 | ((uint64_t)(SS_RMP_PERM_READ | SS_RMP_PERM_EXEC_SUPER) << 8);
+	CHECK(run(h, 0x12000, 0, p, 0, rx) == EXIT_HLT);
+	CHECK(h->v.save.rax == SS_RMP_SUCCESS);
+	CHECK(!(h->v.save.rflags & 1));
+	CHECK(run(h, p, 1, 0, 0, 0) == EXIT_HLT);
+	CHECK(h->v.save.rax == 7);
+
+	/* Revoke execute: the decoded block of p at VMPL1 must not run again. */
+	uint64_t r_only = 1 | ((uint64_t)SS_RMP_PERM_READ << 8);
+	CHECK(run(h, 0x12000, 0, p, 0, r_only) == EXIT_HLT);
+	CHECK(h->v.save.rax == SS_RMP_SUCCESS);
+	CHECK(run(h, p, 1, 0, 0, 0) == EXIT_NPF);
+	CHECK(h->v.control.exit_info_2 == p);
+
+	/* VMPL1 cannot adjust its own level (target VMPL <= current): FAIL_PERMISSION in rAX. */
+	REQUIRE(gcode(h, 0x13000, "F30F01FEF4"));
+	REQUIRE(grant(h, 0x13000, 1, SS_RMP_PERM_READ | SS_RMP_PERM_EXEC_SUPER));
+	CHECK(run(h, 0x13000, 1, p, 0, rx) == EXIT_HLT);
+	CHECK(h->v.save.rax == SS_RMP_FAIL_PERMISSION);
+	hv_fini(h);
+}
+
+/* (3) A private access to an assigned page the guest has not validated: #VC 0x404 (§8.3). */
+TEST(unvalidated_page_gives_vc)
+{
+	SETUP();
+	REQUIRE(assign(h, 0x21000, false));
+	REQUIRE(gcode(h, 0x14000, "488B042500100200F4")); /* mov rax, [0x21000]; hlt */
+	CHECK(run(h, 0x14000, 0, 0, 0, 0) == EXIT_VC);
+	CHECK(h->v.control.exit_info_1 == SS_MEM_VC_NOT_VALIDATED);
+	CHECK(h->v.save.rip == 0x14000); /* a fault: the load did not complete */
+	hv_fini(h);
+}
+
+/* (4) PVALIDATE from guest code: rAX 0 and CF 0, then again: rAX 0 and CF 1 (no change); the page
+ * is then usable; VMPL1 may not validate (FAIL_PERMISSION). */
+TEST(pvalidate_from_guest_code)
+{
+	SETUP();
+	const uint64_t pg = 0x22000;
+	REQUIRE(assign(h, pg, false));
+	REQUIRE(gcode(h, 0x15000, "F20F01FFF4"));	  /* pvalidate; hlt */
+	REQUIRE(gcode(h, 0x16000, "488B042500200200F4")); /* mov rax, [0x22000]; hlt */
+	CHECK(run(h, 0x16000, 0, 0, 0, 0) == EXIT_VC);
+	CHECK(run(h, 0x15000, 0, pg, 0, 1) == EXIT_HLT);
+	CHECK(h->v.save.rax == SS_RMP_SUCCESS);
+	CHECK(!(h->v.save.rflags & 1));
+	CHECK(run(h, 0x15000, 0, pg, 0, 1) == EXIT_HLT);
+	CHECK(h->v.save.rax == SS_RMP_SUCCESS);
+	CHECK(h->v.save.rflags & 1); /* CF = 1: Validated already set */
+	CHECK(run(h, 0x16000, 0, 0, 0, 0) == EXIT_HLT);
+	/* Bad page size in RCX: FAIL_INPUT. */
+	CHECK(run(h, 0x15000, 0, pg, 2, 1) == EXIT_HLT);
+	CHECK(h->v.save.rax == SS_RMP_FAIL_INPUT);
+	REQUIRE(grant(h, 0x15000, 1, SS_RMP_PERM_READ | SS_RMP_PERM_EXEC_SUPER));
+	CHECK(run(h, 0x15000, 1, pg, 0, 0) == EXIT_HLT);
+	CHECK(h->v.save.rax == SS_RMP_FAIL_PERMISSION);
+	hv_fini(h);
+}
+
+/* (5) The host reclaims a page whose code the CPU already decoded (RMPUPDATE to hypervisor-owned):
+ * the guest's next fetch from it is a #NPF with the RMP bit, not the cached instructions. */
+TEST(rmpupdate_invalidates_decoded_code)
+{
+	SETUP();
+	const uint64_t p = 0x17000;
+	REQUIRE(gcode(h, p, "B805000000F4")); /* mov eax, 5; hlt */
+	CHECK(run(h, p, 0, 0, 0, 0) == EXIT_HLT);
+	CHECK(h->v.save.rax == 5);
+	CHECK(run(h, p, 0, 0, 0, 0) == EXIT_HLT); /* again, from the decoded-instruction cache */
+	struct ss_abi_rmp_state st = {0};	  /* hypervisor-owned */
+	struct ss_rmp_result r;
+	struct ss_mem_fault f;
+	REQUIRE(ss_mem_rmpupdate(h->m, GBASE + p, &st, &r, &f, &E) == 0 && r.eax == 0);
+	CHECK(run(h, p, 0, 0, 0, 0) == EXIT_NPF);
+	CHECK(h->v.control.exit_info_1 & ERR_RMP);
+	CHECK(h->v.control.exit_info_1 & ERR_ID);
+	CHECK(h->v.control.exit_info_2 == p);
+	hv_fini(h);
+}
+
+TEST_MAIN(host_reads_ciphertext_of_guest_secret, vmpl_execute_permission_and_rmpadjust,
+	  unvalidated_page_gives_vc, pvalidate_from_guest_code, rmpupdate_invalidates_decoded_code)
