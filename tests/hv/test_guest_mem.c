@@ -135,6 +135,7 @@ static bool hv_init(hv *h)
 
 	ss_cpu_config cfg = {.mem = &ss_hv_mem_ops,
 			     .mem_ctx = h->hm,
+			     .flat_long_mode = true, /* host code without page tables */
 			     /* SME, SEV, SEV-ES, SNP; C-bit 51; 15 ASIDs, SEV-only from 1 */
 			     .sev_leaf = {0x1B, CBIT | (1u << 6), 15, 1}};
 	if (ss_cpu_new(&cfg, &h->c, &E))
@@ -329,5 +330,28 @@ TEST(rmpupdate_invalidates_decoded_code)
 	hv_fini(h);
 }
 
+/* Another agent's write (a device's DMA through ss_hv_mem_host_write) to a page of host code the
+ * CPU already decoded: the next run executes the new bytes. */
+TEST(dma_write_invalidates_decoded_code)
+{
+	SETUP();
+	const uint64_t pa = 0x300000;
+	const uint8_t v1[] = {0xB8, 5, 0, 0, 0, 0xF4}, v2[] = {0xB8, 9, 0, 0, 0, 0xF4};
+	REQUIRE(host_write(h, pa, v1, sizeof(v1)) == 0);
+	ss_cpu_regs *r = ss_cpu_regs_of(h->c);
+	r->rip = pa;
+	REQUIRE(ss_cpu_run(h->c, 100, &h->ex, &E) == 0);
+	CHECK(h->ex.reason == SS_CPU_EXIT_HLT && r->gpr[SS_RAX] == 5);
+	struct ss_mem_fault f;
+	REQUIRE(ss_hv_mem_host_write(h->hm, SS_MEM_DMA, pa, v2, sizeof(v2), &f, &E) == 0);
+	r->rip = pa;
+	REQUIRE(ss_cpu_run(h->c, 100, &h->ex, &E) == 0);
+	CHECK(h->ex.reason == SS_CPU_EXIT_HLT && r->gpr[SS_RAX] == 9);
+	/* A guest actor is refused: guest accesses are the CPU's. */
+	CHECK(ss_hv_mem_host_write(h->hm, SS_MEM_GUEST, pa, v2, 1, &f, &E) == SS_EINVAL);
+	hv_fini(h);
+}
+
 TEST_MAIN(host_reads_ciphertext_of_guest_secret, vmpl_execute_permission_and_rmpadjust,
-	  unvalidated_page_gives_vc, pvalidate_from_guest_code, rmpupdate_invalidates_decoded_code)
+	  unvalidated_page_gives_vc, pvalidate_from_guest_code, rmpupdate_invalidates_decoded_code,
+	  dma_write_invalidates_decoded_code)
