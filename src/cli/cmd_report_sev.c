@@ -102,6 +102,17 @@ static void describe_roles(const struct bundle *b, char *out, size_t cap)
 					 item_role(&b->items[i]));
 }
 
+/* Fails naming the file and what it holds unless b holds exactly the n certificates of roles. */
+static int expect_exactly(const struct bundle *b, const uint32_t *roles, size_t n,
+			  const char *expected, ss_error *err)
+{
+	if (b->n == n && roles_are(b, 0, roles, n))
+		return 0;
+	char held[128];
+	describe_roles(b, held, sizeof(held));
+	return ss_fail(err, SS_EINVAL, "%s: holds %s, expected %s", b->path, held, expected);
+}
+
 /* ---- show ---- */
 
 /* Big-endian hex of a little-endian number's low n bytes, without leading zero bytes. */
@@ -444,6 +455,7 @@ static int assemble(struct bundle *pdh_b, struct bundle *chain_b, struct bundle 
 	static const uint32_t r_ask[] = {SS_SEV_USAGE_ASK};
 	static const uint32_t r_ark[] = {SS_SEV_USAGE_ARK};
 	char roles[128];
+	int rc;
 	memset(in, 0, sizeof(*in));
 	if (chain_b) {
 		size_t first = 0;
@@ -471,36 +483,24 @@ static int assemble(struct bundle *pdh_b, struct bundle *chain_b, struct bundle 
 		in->cek = &chain_b->items[first + 2].sev;
 	}
 	if (pdh_b) {
-		if (pdh_b->n != 1 || !roles_are(pdh_b, 0, r_pdh, 1)) {
-			describe_roles(pdh_b, roles, sizeof(roles));
-			return ss_fail(err, SS_EINVAL, "%s: holds %s, expected one PDH certificate",
-				       pdh_b->path, roles);
-		}
+		if ((rc = expect_exactly(pdh_b, r_pdh, 1, "one PDH certificate", err)))
+			return rc;
 		in->pdh = &pdh_b->items[0].sev;
 	}
 	if (askark_b) {
-		if (askark_b->n != 2 || !roles_are(askark_b, 0, r_amd, 2)) {
-			describe_roles(askark_b, roles, sizeof(roles));
-			return ss_fail(err, SS_EINVAL, "%s: holds %s, expected ASK then ARK",
-				       askark_b->path, roles);
-		}
+		if ((rc = expect_exactly(askark_b, r_amd, 2, "ASK then ARK", err)))
+			return rc;
 		in->ask = &askark_b->items[0].amd;
 		in->ark = &askark_b->items[1].amd;
 	}
 	if (ask_b) {
-		if (ask_b->n != 1 || !roles_are(ask_b, 0, r_ask, 1)) {
-			describe_roles(ask_b, roles, sizeof(roles));
-			return ss_fail(err, SS_EINVAL, "%s: holds %s, expected one ASK certificate",
-				       ask_b->path, roles);
-		}
+		if ((rc = expect_exactly(ask_b, r_ask, 1, "one ASK certificate", err)))
+			return rc;
 		in->ask = &ask_b->items[0].amd;
 	}
 	if (ark_b) {
-		if (ark_b->n != 1 || !roles_are(ark_b, 0, r_ark, 1)) {
-			describe_roles(ark_b, roles, sizeof(roles));
-			return ss_fail(err, SS_EINVAL, "%s: holds %s, expected one ARK certificate",
-				       ark_b->path, roles);
-		}
+		if ((rc = expect_exactly(ark_b, r_ark, 1, "one ARK certificate", err)))
+			return rc;
 		in->ark = &ark_b->items[0].amd;
 	}
 	return 0;
