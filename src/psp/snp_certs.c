@@ -323,13 +323,10 @@ char *ss_snp_ca_chain_pem(const ss_snp_ca *ca, bool vlek)
 	return s;
 }
 
-int ss_snp_ca_cert_der(const ss_snp_ca *ca, ss_snp_ca_role role, uint8_t **der, size_t *len,
-		       ss_error *err)
+/* Moves n bytes of DER that OpenSSL allocated (buf) into a malloc'd buffer the caller frees with
+ * free(): the public API hands out plain heap memory. Frees buf in every case. */
+static int take_der(unsigned char *buf, int n, uint8_t **der, size_t *len, ss_error *err)
 {
-	unsigned char *buf = NULL;
-	int n = i2d_X509(ca->cert[role], &buf);
-	if (n <= 0)
-		return openssl_fail(err, "encoding a CA certificate");
 	*der = malloc((size_t)n);
 	if (!*der) {
 		OPENSSL_free(buf);
@@ -339,6 +336,16 @@ int ss_snp_ca_cert_der(const ss_snp_ca *ca, ss_snp_ca_role role, uint8_t **der, 
 	*len = (size_t)n;
 	OPENSSL_free(buf);
 	return 0;
+}
+
+int ss_snp_ca_cert_der(const ss_snp_ca *ca, ss_snp_ca_role role, uint8_t **der, size_t *len,
+		       ss_error *err)
+{
+	unsigned char *buf = NULL;
+	int n = i2d_X509(ca->cert[role], &buf);
+	if (n <= 0)
+		return openssl_fail(err, "encoding a CA certificate");
+	return take_der(buf, n, der, len, err);
 }
 
 int ss_snp_ca_fingerprint(const ss_snp_ca *ca, ss_snp_ca_role role, uint8_t fp[SS_SHA256_LEN],
@@ -435,15 +442,7 @@ static int finish_leaf(X509 *x, EVP_PKEY *signer, uint8_t **der, size_t *len, ss
 	X509_free(x);
 	if (n <= 0)
 		return openssl_fail(err, "signing the certificate");
-	*der = malloc((size_t)n);
-	if (!*der) {
-		OPENSSL_free(buf);
-		return ss_fail(err, SS_ENOMEM, "out of memory");
-	}
-	memcpy(*der, buf, (size_t)n);
-	*len = (size_t)n;
-	OPENSSL_free(buf);
-	return 0;
+	return take_der(buf, n, der, len, err);
 }
 
 static int64_t now_if_zero(int64_t t)
@@ -528,13 +527,5 @@ int ss_snp_ca_crl(const ss_snp_ca *ca, int64_t this_update, uint64_t number, uin
 	X509_CRL_free(crl);
 	if (n <= 0)
 		return openssl_fail(err, "building the CRL");
-	*der = malloc((size_t)n);
-	if (!*der) {
-		OPENSSL_free(buf);
-		return ss_fail(err, SS_ENOMEM, "out of memory");
-	}
-	memcpy(*der, buf, (size_t)n);
-	*len = (size_t)n;
-	OPENSSL_free(buf);
-	return 0;
+	return take_der(buf, n, der, len, err);
 }
