@@ -39,8 +39,10 @@ typedef struct ss_error {
 int ss_fail(ss_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int ss_vfail(ss_error *err, int code, const char *fmt, va_list ap);
 
-/* Prefixes the message already in *err with "context: " (keeps the code); returns err->code. */
-int ss_wrap(ss_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prefixes the message already in *err (if err is not NULL) with "context: " and returns code,
+ * the status of the call that failed: `return ss_wrap(err, rc, "OVMF");` keeps the caller's status
+ * even when it passed no ss_error. */
+int ss_wrap(ss_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* "SS_EINVAL" etc., and its hint. Unknown codes give "SS_UNKNOWN". */
 const char *ss_status_name(int code);

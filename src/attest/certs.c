@@ -91,7 +91,7 @@ int ss_cert_load(const char *path, ss_cert **out, ss_error *err)
 	rc = ss_cert_from_bytes(data, len, out, err);
 	free(data);
 	if (rc)
-		return ss_wrap(err, "%s", path);
+		return ss_wrap(err, rc, "%s", path);
 	return 0;
 }
 

@@ -50,7 +50,7 @@ int ss_crl_load(const char *path, ss_crl **out, ss_error *err)
 		return rc;
 	rc = ss_crl_from_bytes(data, len, out, err);
 	free(data);
-	return rc ? ss_wrap(err, "%s", path) : 0;
+	return rc ? ss_wrap(err, rc, "%s", path) : 0;
 }
 
 void ss_crl_free(ss_crl *c)

@@ -57,7 +57,7 @@ int ss_policy_set(ss_policy *p, const char *key_in, const char *v, ss_error *err
 		ss_tcb t;
 		/* Validate now (the layout is chosen per report later). */
 		if ((rc = ss_tcb_parse(v, SS_PRODUCT_TURIN, &t, err)))
-			return ss_wrap(err, "policy %s", key);
+			return ss_wrap(err, rc, "policy %s", key);
 		bool launch = key[4] == 'l';
 		char *dst = launch ? p->min_launch_tcb : p->min_tcb;
 		if (strlen(v) >= sizeof(p->min_tcb))
@@ -68,7 +68,7 @@ int ss_policy_set(ss_policy *p, const char *key_in, const char *v, ss_error *err
 	}
 	if (!strcmp(key, "product")) {
 		if ((rc = ss_product_parse(v, &p->product, err)))
-			return ss_wrap(err, "policy product");
+			return ss_wrap(err, rc, "policy product");
 		return 0;
 	}
 	struct {
@@ -174,7 +174,7 @@ int ss_policy_load_json(ss_policy *p, const char *path, ss_error *err)
 			goto out;
 		}
 		if ((rc = ss_policy_set(p, key, text, err))) {
-			ss_wrap(err, "%s", path);
+			ss_wrap(err, rc, "%s", path);
 			goto out;
 		}
 	}

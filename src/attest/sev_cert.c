@@ -99,8 +99,7 @@ static int wrapf(int rc, ss_error *err, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(prefix, sizeof(prefix), fmt, ap);
 		va_end(ap);
-		ss_wrap(err, "%s", prefix);
-		err->code = rc;
+		ss_wrap(err, rc, "%s", prefix);
 	}
 	return rc;
 }

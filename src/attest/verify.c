@@ -163,9 +163,7 @@ int ss_chain_verify(const ss_chain_inputs *in, ss_chain **out, ss_error *err)
 	const char *irole = ch->vlek ? "ASVK" : "ASK";
 	rc = ss_cert_amd_extensions(leaf, &ch->ext, err);
 	if (rc) {
-		ss_wrap(err, "%s '%s'", lrole, leaf->cn);
-		rc = SS_EBADSIG;
-		err->code = rc;
+		rc = ss_wrap(err, SS_EBADSIG, "%s '%s'", lrole, leaf->cn);
 		goto fail;
 	}
 	/* The product: the caller's, else the leaf's productName (§8.2). */

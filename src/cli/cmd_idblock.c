@@ -107,7 +107,7 @@ static int load_signing_key(const char *flag, const char *path, ss_eckey **out)
 {
 	ss_error err = {0};
 	if (ss_eckey_from_pem_file(path, out, &err)) {
-		ss_wrap(&err, "%s", flag);
+		ss_wrap(&err, err.code, "%s", flag);
 		return ss_cli_report(&err);
 	}
 	if (!ss_eckey_has_private(*out)) {
@@ -131,7 +131,7 @@ static int write_out(const char *flag, const char *path, const void *data, size_
 {
 	ss_error err = {0};
 	if (ss_write_file_atomic(path, data, len, 0644, &err)) {
-		ss_wrap(&err, "%s", flag);
+		ss_wrap(&err, err.code, "%s", flag);
 		return ss_cli_report(&err);
 	}
 	return SS_EXIT_OK;
@@ -226,7 +226,7 @@ static int cmd_build(int argc, char **argv)
 	ss_idblock_build(&p, &blk);
 	ss_error err = {0};
 	if (ss_idblock_check(&blk, &err)) {
-		ss_wrap(&err, "--policy");
+		ss_wrap(&err, err.code, "--policy");
 		ss_cli_report(&err);
 		return SS_EXIT_USAGE;
 	}
@@ -299,7 +299,7 @@ static int read_input(const char *flag, const char *path, void *out, size_t want
 		rc = ss_idblock_decode_input(data, len, out, want, path, &err);
 	free(data);
 	if (rc) {
-		ss_wrap(&err, "%s", flag);
+		ss_wrap(&err, err.code, "%s", flag);
 		return ss_cli_report(&err);
 	}
 	return SS_EXIT_OK;
@@ -395,7 +395,7 @@ static int cmd_verify(int argc, char **argv)
 			rrc = ss_idblock_check_report(&blk, &res, rep, len, &err);
 		free(rep);
 		if (rrc) {
-			ss_wrap(&err, "--report %s", report_path);
+			ss_wrap(&err, err.code, "--report %s", report_path);
 			return ss_cli_report(&err);
 		}
 	}

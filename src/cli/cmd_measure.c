@@ -191,8 +191,9 @@ static int load(const char *path, const char *what, input *in, ss_error *err)
 		return 0;
 	}
 	close(fd);
-	if (ss_read_file(path, (size_t)4 << 30, &in->data, &in->len, err))
-		return ss_wrap(err, "%s", what);
+	int rc = ss_read_file(path, (size_t)4 << 30, &in->data, &in->len, err);
+	if (rc)
+		return ss_wrap(err, rc, "%s", what);
 	return 0;
 }
 
@@ -365,7 +366,7 @@ static int on_vmsa(void *ctx, long vcpu, const uint8_t page[SS_VMSA_SIZE], ss_er
 	if (snprintf(path, sizeof(path), "%s/vmsa%ld.bin", c->dump_dir, vcpu) >= (int)sizeof(path))
 		return ss_fail(err, SS_EINVAL, "--dump-vmsa: directory path too long");
 	int rc = ss_write_file_atomic(path, page, SS_VMSA_SIZE, 0644, err);
-	return rc ? ss_wrap(err, "--dump-vmsa") : 0;
+	return rc ? ss_wrap(err, rc, "--dump-vmsa") : 0;
 }
 
 static void print_encoded(const uint8_t *p, size_t len, bool base64)

@@ -58,7 +58,7 @@ static int load_report(const char *path, ss_report *r)
 	int rc = ss_report_parse(data, len, r, &err);
 	free(data);
 	if (rc) {
-		ss_wrap(&err, "%s", path);
+		ss_wrap(&err, err.code, "%s", path);
 		return ss_cli_report(&err);
 	}
 	return 0;
@@ -203,7 +203,8 @@ static int cmd_certs(int argc, char **argv)
 			ss_cert *cert;
 			if ((rc =
 				 ss_cert_from_bytes(items[i].data, items[i].length, &cert, &err))) {
-				ss_wrap(&err, "certificate table entry %zu (%s)", i, items[i].name);
+				ss_wrap(&err, err.code, "certificate table entry %zu (%s)", i,
+					items[i].name);
 				break;
 			}
 			if (der) {
@@ -294,7 +295,7 @@ static int load_cert_opt(const char *path, const char *role, ss_cert **out)
 	if (*out)
 		return ss_cli_error(SS_EXIT_USAGE, "more than one %s given", role);
 	if (ss_cert_load(path, out, &err)) {
-		ss_wrap(&err, "%s", role);
+		ss_wrap(&err, err.code, "%s", role);
 		return err.code == SS_EIO ? ss_cli_error(SS_EXIT_NOCERT, "%s", err.msg)
 					  : ss_cli_report(&err);
 	}
@@ -326,7 +327,8 @@ static int load_cert_table(const char *path, struct verify_state *st)
 		if (*dst)
 			continue; /* explicit --vcek/--ask/--ark win over the table */
 		if (ss_cert_from_bytes(items[i].data, items[i].length, dst, &err)) {
-			ss_wrap(&err, "certificate table entry %zu (%s)", i, items[i].name);
+			ss_wrap(&err, err.code, "certificate table entry %zu (%s)", i,
+				items[i].name);
 			return ss_cli_report(&err);
 		}
 	}
@@ -525,10 +527,8 @@ out:
 int ss_cmd_report(int argc, char **argv)
 {
 	static const struct ss_cli_sub subs[] = {
-	    {"show", cmd_show},
-	    {"certs", cmd_certs},
-	    {"verify", cmd_verify},
-	    {"sev-chain", ss_cmd_report_sev},
+	    {"show", cmd_show},	    {"certs", cmd_certs},
+	    {"verify", cmd_verify}, {"sev-chain", ss_cmd_report_sev},
 	    {NULL, NULL},
 	};
 	return ss_cli_dispatch(argc, argv, subs, usage, "report subcommand");

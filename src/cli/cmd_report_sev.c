@@ -69,7 +69,7 @@ static int load_bundle(const char *path, struct bundle *b, ss_error *err)
 	rc = ss_sev_certs_split(data, len, b->items, MAX_CERTS, &b->n, err);
 	free(data);
 	if (rc)
-		ss_wrap(err, "%s", path);
+		ss_wrap(err, rc, "%s", path);
 	return rc;
 }
 

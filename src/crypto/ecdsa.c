@@ -99,7 +99,7 @@ int ss_eckey_from_pem_file(const char *path, ss_eckey **out, ss_error *err)
 	OPENSSL_cleanse(data, len);
 	free(data);
 	if (rc)
-		return ss_wrap(err, "%s", path);
+		return ss_wrap(err, rc, "%s", path);
 	return 0;
 }
 

@@ -90,7 +90,7 @@ int ss_amd_pubkey_to_eckey(const ss_amd_ecdsa_pubkey *in, const char *what, ss_e
 			       what);
 	int rc = ss_eckey_from_public_xy(x, y, out, err);
 	if (rc)
-		return ss_wrap(err, "%s", what);
+		return ss_wrap(err, rc, "%s", what);
 	return 0;
 }
 

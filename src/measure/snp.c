@@ -201,7 +201,7 @@ static int snp(gctx *g, const ss_ovmf *ovmf, ss_error *err)
 		    "OVMF's SEV_ES_RESET_BLOCK gives reset EIP 0: the %ld APs cannot start",
 		    o->vcpus - 1);
 	if ((rc = ss_ovmf_check_sections(ovmf, err)))
-		return ss_wrap(err, "OVMF");
+		return ss_wrap(err, rc, "OVMF");
 	if (o->has_kernel) {
 		bool found = false;
 		for (size_t i = 0; i < ovmf->n_sections; i++)
@@ -242,7 +242,7 @@ static int svsm(gctx *g, const ss_ovmf *ovmf, ss_error *err)
 		return rc;
 	ss_ovmf sv;
 	if ((rc = ss_ovmf_parse(o->svsm, o->svsm_len, &sv, err)))
-		return ss_wrap(err, "SVSM binary");
+		return ss_wrap(err, rc, "SVSM binary");
 	if (!sv.has_svsm_info) {
 		rc = ss_fail(
 		    err, SS_EINVAL,
@@ -261,7 +261,7 @@ static int svsm(gctx *g, const ss_ovmf *ovmf, ss_error *err)
 	uint64_t svsm_gpa = ovmf->gpa - o->vars_size - o->svsm_len;
 	const uint64_t images[2][2] = {{ovmf->gpa, SS_4GIB}, {svsm_gpa, svsm_gpa + o->svsm_len}};
 	if ((rc = ss_ovmf_check_sections_except(&sv, images, 2, err))) {
-		ss_wrap(err, "SVSM binary");
+		ss_wrap(err, rc, "SVSM binary");
 		goto out;
 	}
 	rc = ss_fail(err, SS_ECRYPTO, "SHA-384 failed");

@@ -245,7 +245,7 @@ int ss_mem_fw_key_load(struct ss_mem_fw *fw, uint16_t asid, const uint8_t *key, 
 	memset(full, 0, sizeof(full));
 	memset(mac, 0, sizeof(mac));
 	if (rc)
-		return ss_wrap(err, "key slot ASID %u", asid);
+		return ss_wrap(err, rc, "key slot ASID %u", asid);
 	rc = unload(m, asid);
 	if (rc) {
 		ss_xts_free(x);

@@ -127,7 +127,7 @@ int ss_psp_certs_make(struct ss_psp_persist *p, const struct ss_psp_keys *k,
 	if (!rc)
 		rc = make_pdh(p, k, err);
 	if (rc)
-		return ss_wrap(err, "making the platform certificates");
+		return ss_wrap(err, rc, "making the platform certificates");
 	p->have_certs = true;
 	return 0;
 }

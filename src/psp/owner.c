@@ -16,11 +16,11 @@ int ss_owner_verify_platform(const uint8_t *pdh, size_t pdh_len, const uint8_t *
 	ss_amd_chain a;
 	int rc = ss_sev_cert_parse(pdh, pdh_len, &p, err);
 	if (rc)
-		return ss_wrap(err, "PDH");
+		return ss_wrap(err, rc, "PDH");
 	if ((rc = ss_sev_chain_parse(chain, chain_len, &c, err)))
-		return ss_wrap(err, "platform chain (PEK || OCA || CEK)");
+		return ss_wrap(err, rc, "platform chain (PEK || OCA || CEK)");
 	if ((rc = ss_amd_chain_parse(amd, amd_len, &a, err)))
-		return ss_wrap(err, "AMD chain (ASK || ARK)");
+		return ss_wrap(err, rc, "AMD chain (ASK || ARK)");
 	if ((rc = ss_sev_verify_chain(&p, &c, &a, err)))
 		return rc;
 	if (ark_pin) {
@@ -40,12 +40,12 @@ int ss_owner_session_create(const uint8_t *pdh, size_t pdh_len, uint32_t policy,
 	memset(out, 0, sizeof(*out));
 	int rc = ss_sev_cert_parse(pdh, pdh_len, &p, err);
 	if (rc)
-		return ss_wrap(err, "PDH");
+		return ss_wrap(err, rc, "PDH");
 	if (p.pubkey_usage != SS_SEV_USAGE_PDH || !ss_sev_algo_is_ecdh(p.pubkey_algo))
 		return ss_fail(err, SS_EINVAL, "PDH: PUBKEY_USAGE 0x%x / ALGO 0x%x is not a PDH",
 			       p.pubkey_usage, p.pubkey_algo);
 	if ((rc = ss_sev_cert_get_ec_pubkey(&p, &pdh_key, err)))
-		return ss_wrap(err, "PDH");
+		return ss_wrap(err, rc, "PDH");
 	if (!godh && (rc = ss_eckey_generate_p384(&mine, err)))
 		goto out;
 	const ss_eckey *k = godh ? godh : mine;

@@ -150,7 +150,7 @@ static int load_state(const char *dir, ss_snp_identity *id, ss_snp_product want,
 		rc = ss_snp_ca_from_pem(id->product, (const char *const *)keys,
 					(const char *const *)certs, &id->ca, err);
 		if (rc)
-			ss_wrap(err, "state %s", dir);
+			ss_wrap(err, rc, "state %s", dir);
 	}
 	for (int i = 0; i < SS_SNP_CA_ROLES; i++) {
 		if (keys[i])

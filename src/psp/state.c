@@ -294,7 +294,7 @@ static int load_or_create(ss_psp *psp, const struct ss_psp_config *cfg, ss_error
 			return rc;
 		rc = ss_psp_persist_decode(blob, len, &psp->p, err);
 		free(blob);
-		return rc ? ss_wrap(err, "%s", path) : 0;
+		return rc ? ss_wrap(err, rc, "%s", path) : 0;
 	}
 	rc = ss_psp_persist_create(&psp->p, bits, maj, min, build, err);
 	if (!rc)
@@ -371,7 +371,7 @@ int ss_psp_import_state(ss_psp *psp, const uint8_t *blob, size_t len, ss_error *
 	rc = ss_psp_keys_load(&np, &nk, err);
 	if (rc) {
 		ss_psp_persist_free(&np);
-		return ss_wrap(err, "psp state");
+		return ss_wrap(err, rc, "psp state");
 	}
 	struct ss_psp_persist old = psp->p;
 	psp->p = np;

@@ -21,10 +21,11 @@ int ss_fail(ss_error *err, int code, const char *fmt, ...)
 	return code;
 }
 
-int ss_wrap(ss_error *err, const char *fmt, ...)
+int ss_wrap(ss_error *err, int code, const char *fmt, ...)
 {
 	if (!err)
-		return SS_EINVAL;
+		return code;
+	err->code = code;
 	char prefix[256], old[sizeof(err->msg)];
 	va_list ap;
 	va_start(ap, fmt);
@@ -39,8 +40,7 @@ const char *ss_status_name(int code)
 {
 	switch (code) {
 #define SS_ERROR_NAME(name, value, hint)                                                           \
-	case value:                                                                                \
-		return #name;
+	case value: return #name;
 		SS_ERROR_LIST(SS_ERROR_NAME)
 #undef SS_ERROR_NAME
 	}
@@ -51,8 +51,7 @@ const char *ss_status_hint(int code)
 {
 	switch (code) {
 #define SS_ERROR_HINT(name, value, hint)                                                           \
-	case value:                                                                                \
-		return hint;
+	case value: return hint;
 		SS_ERROR_LIST(SS_ERROR_HINT)
 #undef SS_ERROR_HINT
 	}

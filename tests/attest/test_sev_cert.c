@@ -81,7 +81,7 @@ static int verify_wire(const struct wire *w, ss_error *err)
 	ss_amd_chain amd;
 	int rc = ss_sev_cert_parse(w->pdh, sizeof(w->pdh), &pdh, err);
 	if (rc) {
-		ss_wrap(err, "PDH");
+		ss_wrap(err, rc, "PDH");
 		return rc;
 	}
 	if ((rc = ss_sev_chain_parse(w->chain, sizeof(w->chain), &chain, err)) ||

@@ -17,8 +17,8 @@ TEST(hex_roundtrip)
 	CHECK_STR(text, "00ab7f");
 	CHECK(ss_hex_decode_exact(out, 3, "0x00AB7f"));
 	CHECK_MEM(out, in, 3);
-	CHECK(!ss_hex_decode_exact(out, 3, "00ab"));     /* too short */
-	CHECK(!ss_hex_decode_exact(out, 3, "00ab7g"));   /* not hex */
+	CHECK(!ss_hex_decode_exact(out, 3, "00ab"));	 /* too short */
+	CHECK(!ss_hex_decode_exact(out, 3, "00ab7g"));	 /* not hex */
 	CHECK(!ss_hex_decode_exact(out, 3, "00ab7f00")); /* too long */
 	uint8_t *buf;
 	size_t len;
@@ -50,8 +50,11 @@ TEST(errors_name_and_wrap)
 	ss_error e = {0};
 	CHECK(ss_fail(&e, SS_EINVAL, "field %s at 0x%x", "gpa", 0x10) == SS_EINVAL);
 	CHECK_STR(e.msg, "field gpa at 0x10");
-	ss_wrap(&e, "OVMF.fd");
+	ss_wrap(&e, e.code, "OVMF.fd");
 	CHECK_STR(e.msg, "OVMF.fd: field gpa at 0x10");
+	/* The caller's status survives whether or not an ss_error was passed. */
+	CHECK(ss_wrap(NULL, SS_EBADSIG, "report") == SS_EBADSIG);
+	CHECK(ss_wrap(&e, SS_EPOLICY, "policy") == SS_EPOLICY && e.code == SS_EPOLICY);
 	CHECK_STR(ss_status_name(SS_EBADSIG), "SS_EBADSIG");
 	CHECK_STR(ss_status_name(12345), "SS_UNKNOWN");
 }
@@ -104,8 +107,9 @@ TEST(json_writer_nests)
 	ss_json_end_object(&j);
 	ss_json_finish(&j);
 	fclose(f);
-	CHECK_STR(buf, "{\n  \"n\": 7,\n  \"s\": \"a\\\"b\",\n  \"list\": [\n    1,\n    true\n  ],\n"
-		       "  \"empty\": {}\n}\n");
+	CHECK_STR(buf,
+		  "{\n  \"n\": 7,\n  \"s\": \"a\\\"b\",\n  \"list\": [\n    1,\n    true\n  ],\n"
+		  "  \"empty\": {}\n}\n");
 	free(buf);
 }
 
