@@ -273,5 +273,7 @@ int ss_mem_fw_write(struct ss_mem_fw *fw, uint16_t key, uint64_t spa, const void
  */
 int ss_mem_fw_rmp_set(struct ss_mem_fw *fw, uint64_t spa, const struct ss_rmp_entry *e,
 		      ss_error *err);
+/* The firmware's read of the 4 KiB entry of spa. 0, SS_ESTATE (SNP off) or SS_ERANGE. */
+int ss_mem_fw_rmp_get(struct ss_mem_fw *fw, uint64_t spa, struct ss_rmp_entry *out, ss_error *err);
 
 #endif

@@ -10,6 +10,7 @@
 #ifndef SOFTSEV_PSP_H
 #define SOFTSEV_PSP_H
 
+#include <softsev/abi/rmp.h>
 #include <softsev/abi/sev_api.h>
 #include <softsev/error.h>
 #include <stdbool.h>
@@ -31,6 +32,14 @@ struct ss_psp_mem_ops {
 	/* Loads a guest's memory encryption key (VEK) into the slot of asid (ACTIVATE), or empties
 	 * the slot when key is NULL (DEACTIVATE, DECOMMISSION, SHUTDOWN). */
 	int (*set_key)(void *ctx, uint32_t asid, const uint8_t *key, size_t key_len);
+	/* SEV-SNP, optional (NULL on a memory without an RMP, e.g. the flat test memory: the SNP
+	 * commands that need them then fail saying so). set_key_snp loads an SNP guest's 32- or
+	 * 64-byte XTS key (SNP_ACTIVATE: the memory then runs RMP checks for that ASID); rmp_get
+	 * and rmp_set read and replace the 4 KiB RMP entry of spa (SS_ESTATE when SNP is not
+	 * enabled on the memory, SS_ERANGE outside DRAM). */
+	int (*set_key_snp)(void *ctx, uint32_t asid, const uint8_t *key, size_t key_len);
+	int (*rmp_get)(void *ctx, uint64_t spa, struct ss_rmp_entry *e);
+	int (*rmp_set)(void *ctx, uint64_t spa, const struct ss_rmp_entry *e);
 };
 
 struct ss_psp_config {
@@ -47,6 +56,12 @@ struct ss_psp_config {
 	uint8_t api_major; /* firmware API version reported by PLATFORM_STATUS; 0.0 = 0.24 */
 	uint8_t api_minor;
 	uint8_t build; /* 0 = 15 */
+	/* SEV-SNP (from SNP_INIT on). The part emulated: "Milan" (NULL), "Genoa" or "Turin"; its
+	 * identity (chip secret, ARK/ASK/ASVK) lives in the state directory (snp_keys.h), made at
+	 * the first SNP_INIT with ark_bits-sized CA keys. current_tcb: CURRENT_TCB as the
+	 * little-endian u64 of its 8 raw bytes (snp_keys.h); 0 = the product's default. */
+	const char *snp_product;
+	uint64_t snp_current_tcb;
 };
 
 /* Opens the platform: loads the state directory, or makes a new platform there (chip-unique

@@ -150,6 +150,13 @@ int ss_mem_rmp_entry(const struct ss_mem *m, uint64_t spa, struct ss_rmp_entry *
 	return 0;
 }
 
+int ss_mem_fw_rmp_get(struct ss_mem_fw *fw, uint64_t spa, struct ss_rmp_entry *out, ss_error *err)
+{
+	if (!fw->m->snp)
+		return ss_fail(err, SS_ESTATE, "RMP read with SNP disabled");
+	return ss_mem_rmp_entry(fw->m, spa, out, err);
+}
+
 int ss_mem_fw_rmp_set(struct ss_mem_fw *fw, uint64_t spa, const struct ss_rmp_entry *e,
 		      ss_error *err)
 {

@@ -62,6 +62,8 @@ struct ss_psp_asid {
 	uint32_t handle; /* the bound guest */
 };
 
+struct ss_psp_snp; /* the SEV-SNP platform (psp/snp_internal.h) */
+
 struct ss_psp {
 	char *state_dir; /* NULL when ephemeral */
 	const struct ss_psp_mem_ops *mem;
@@ -77,7 +79,17 @@ struct ss_psp {
 	uint32_t next_handle;
 	struct ss_psp_guest guests[SS_PSP_MAX_GUESTS];
 	struct ss_psp_asid *asids; /* [nr_asids + 1] */
+	struct ss_psp_snp *snp;	   /* always allocated; its own state machine */
+	char *snp_product;	   /* ss_psp_config.snp_product (NULL = Milan) */
+	uint64_t snp_current_tcb;  /* ss_psp_config.snp_current_tcb */
 };
+
+struct ss_snp_gctx;
+/* An SNP command handler (psp/snp_internal.h). g is the guest context named by the buffer's
+ * gctx_paddr (first u64) for rows with SS_PSP_F_GCTX, checked to exist and to be in one of the
+ * row's guest_states (bits of enum ss_snp_guest_state); else NULL. */
+typedef uint32_t (*ss_psp_snp_handler)(ss_psp *psp, struct ss_snp_gctx *g, void *buf,
+				       ss_error *err);
 
 /* A command handler returns a SEV status (enum ss_sev_status) and, on failure, names the field
  * at fault in err. g is the guest named by the buffer's handle (NULL for platform commands). */
@@ -87,6 +99,8 @@ typedef uint32_t (*ss_psp_handler)(ss_psp *psp, struct ss_psp_guest *g, void *bu
 #define SS_PSP_F_GUEST	   0x01 /* buf starts with a handle naming an existing guest */
 #define SS_PSP_F_NEW_GUEST 0x02 /* creates a guest (LAUNCH_START, RECEIVE_START) */
 #define SS_PSP_F_ACTIVE	   0x04 /* touches guest memory: the guest must hold an ASID */
+#define SS_PSP_F_SNP	   0x08 /* SNP command: platform_states are SNP states, snp_fn runs */
+#define SS_PSP_F_GCTX	   0x10 /* SNP: buf starts with gctx_paddr naming an existing context */
 
 /* One row per command (STYLE.md 5): id, buffer size, allowed platform and guest states,
  * handler; ss_psp_command checks all of it before calling the handler. */
@@ -96,7 +110,10 @@ struct ss_psp_cmd_desc {
 	uint8_t platform_states; /* bit (1 << enum ss_sev_platform_state) */
 	uint8_t guest_states;	 /* bit (1 << enum ss_sev_guest_state), with SS_PSP_F_GUEST */
 	uint8_t flags;
-	ss_psp_handler fn;
+	union {
+		ss_psp_handler fn;	   /* legacy SEV rows */
+		ss_psp_snp_handler snp_fn; /* SS_PSP_F_SNP rows */
+	};
 };
 
 #define SS_PSP_PS(s) (1u << SS_SEV_PLATFORM_##s)

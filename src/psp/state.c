@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "psp/psp_internal.h"
+#include <openssl/crypto.h>
+
+#include "psp/snp_internal.h"
 #include "util/bytes.h"
 #include "util/file.h"
 
@@ -319,6 +321,11 @@ int ss_psp_open(const struct ss_psp_config *cfg, ss_psp **out, ss_error *err)
 			     SS_PSP_MAX_ASIDS);
 	if (!rc && !(psp->asids = calloc(psp->nr_asids + 1, sizeof(*psp->asids))))
 		rc = ss_fail(err, SS_ENOMEM, "out of memory");
+	if (!rc && !(psp->snp = calloc(1, sizeof(*psp->snp))))
+		rc = ss_fail(err, SS_ENOMEM, "out of memory");
+	if (!rc && cfg->snp_product && !(psp->snp_product = strdup(cfg->snp_product)))
+		rc = ss_fail(err, SS_ENOMEM, "out of memory");
+	psp->snp_current_tcb = cfg->snp_current_tcb;
 	if (!rc && !cfg->ephemeral) {
 		char dir[4096];
 		if (cfg->state_dir)
@@ -349,6 +356,13 @@ void ss_psp_close(ss_psp *psp)
 			ss_psp_free_guest(psp, &psp->guests[i]);
 	ss_psp_keys_free(&psp->k);
 	ss_psp_persist_free(&psp->p);
+	if (psp->snp) {
+		ss_snp_identity_free(psp->snp->id);
+		ss_eckey_free(psp->snp->vlek);
+		OPENSSL_cleanse(psp->snp, sizeof(*psp->snp));
+		free(psp->snp);
+	}
+	free(psp->snp_product);
 	free(psp->asids);
 	free(psp->state_dir);
 	free(psp);
