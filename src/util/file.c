@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +25,8 @@ int ss_read_file(const char *path, size_t max_len, uint8_t **data, size_t *len, 
 	size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536, n = 0;
 	if (S_ISREG(st.st_mode) && (size_t)st.st_size > max_len) {
 		close(fd);
-		return ss_fail(err, SS_ERANGE, "'%s' is %lld bytes, more than the %zu allowed", path,
-			       (long long)st.st_size, max_len);
+		return ss_fail(err, SS_ERANGE, "'%s' is %lld bytes, more than the %zu allowed",
+			       path, (long long)st.st_size, max_len);
 	}
 	uint8_t *buf = malloc(cap);
 	if (!buf) {
@@ -36,8 +38,9 @@ int ss_read_file(const char *path, size_t max_len, uint8_t **data, size_t *len, 
 			if (cap > max_len + 1) {
 				free(buf);
 				close(fd);
-				return ss_fail(err, SS_ERANGE, "'%s' is larger than the %zu bytes allowed",
-					       path, max_len);
+				return ss_fail(err, SS_ERANGE,
+					       "'%s' is larger than the %zu bytes allowed", path,
+					       max_len);
 			}
 			uint8_t *nb = realloc(buf, cap * 2);
 			if (!nb) {
@@ -64,7 +67,8 @@ int ss_read_file(const char *path, size_t max_len, uint8_t **data, size_t *len, 
 	close(fd);
 	if (n > max_len) {
 		free(buf);
-		return ss_fail(err, SS_ERANGE, "'%s' is larger than the %zu bytes allowed", path, max_len);
+		return ss_fail(err, SS_ERANGE, "'%s' is larger than the %zu bytes allowed", path,
+			       max_len);
 	}
 	buf[n] = 0;
 	*data = buf;
@@ -86,10 +90,44 @@ static int fsync_parent(const char *path)
 	return r;
 }
 
+/* Removes path.tmp.<pid> files that a writer killed mid-write left behind: those whose pid no
+ * longer runs. A live writer's file (another process saving the same state) is left alone. */
+static void remove_stale_temps(const char *path)
+{
+	char *dcopy = strdup(path), *bcopy = strdup(path);
+	if (!dcopy || !bcopy)
+		goto out;
+	const char *dir = dirname(dcopy), *base = basename(bcopy);
+	char prefix[512];
+	if (snprintf(prefix, sizeof(prefix), "%s.tmp.", base) >= (int)sizeof(prefix))
+		goto out;
+	DIR *d = opendir(dir);
+	if (!d)
+		goto out;
+	size_t plen = strlen(prefix);
+	for (struct dirent *de; (de = readdir(d));) {
+		if (strncmp(de->d_name, prefix, plen) != 0)
+			continue;
+		char *end;
+		errno = 0;
+		long pid = strtol(de->d_name + plen, &end, 10);
+		if (errno || *end || end == de->d_name + plen || pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+out:
+	free(dcopy);
+	free(bcopy);
+}
+
 int ss_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
 			 ss_error *err)
 {
 	char tmp[4096];
+	remove_stale_temps(path);
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
 		return ss_fail(err, SS_EINVAL, "path too long: '%s'", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -118,7 +156,8 @@ int ss_write_file_atomic(const char *path, const void *data, size_t len, unsigne
 	if (rename(tmp, path) < 0) {
 		int e = errno;
 		unlink(tmp);
-		return ss_fail(err, SS_EIO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(e));
+		return ss_fail(err, SS_EIO, "cannot rename '%s' to '%s': %s", tmp, path,
+			       strerror(e));
 	}
 	if (fsync_parent(path) < 0)
 		return ss_fail(err, SS_EIO, "cannot sync the directory of '%s': %s", path,

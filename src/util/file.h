@@ -12,7 +12,9 @@
 int ss_read_file(const char *path, size_t max_len, uint8_t **data, size_t *len, ss_error *err);
 
 /* Replaces path with data atomically: writes path.tmp.<pid>, fsyncs it, renames it over path and
- * fsyncs the directory. mode is the new file's permission bits (e.g. 0600 for secrets). */
+ * fsyncs the directory. mode is the new file's permission bits (e.g. 0600 for secrets). A kill at
+ * any point leaves the old or the new file; the path.tmp.<pid> a killed writer left behind is
+ * removed by the next write of path (only when that pid no longer runs). */
 int ss_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode,
 			 ss_error *err);
 

@@ -113,5 +113,33 @@ TEST(json_writer_nests)
 	free(buf);
 }
 
+/* A writer killed between creating its temp file and the rename leaves path.tmp.<pid>: the next
+ * write removes it if that process is gone, and keeps a live writer's. */
+TEST(atomic_write_removes_stale_temps)
+{
+	char dir[] = "/tmp/ss-test-XXXXXX";
+	REQUIRE(mkdtemp(dir));
+	char path[300], stale[350], live[350], other[350];
+	snprintf(path, sizeof(path), "%s/state.bin", dir);
+	/* pid_max is at most 2^22 on Linux: this pid never runs. */
+	snprintf(stale, sizeof(stale), "%s.tmp.%ld", path, 2147483000L);
+	snprintf(live, sizeof(live), "%s.tmp.%ld", path, (long)getppid());
+	snprintf(other, sizeof(other), "%s/other.tmp.%ld", dir, 2147483000L);
+	ss_error e;
+	REQUIRE(ss_write_file_atomic(stale, "half", 4, 0600, &e) == 0);
+	REQUIRE(ss_write_file_atomic(live, "busy", 4, 0600, &e) == 0);
+	REQUIRE(ss_write_file_atomic(other, "x", 1, 0600, &e) == 0);
+	REQUIRE(ss_write_file_atomic(path, "state", 5, 0600, &e) == 0);
+	struct stat st;
+	CHECK(stat(stale, &st) != 0);
+	CHECK(stat(live, &st) == 0);
+	CHECK(stat(other, &st) == 0);
+	CHECK(stat(path, &st) == 0 && st.st_size == 5);
+	unlink(live);
+	unlink(other);
+	unlink(path);
+	rmdir(dir);
+}
+
 TEST_MAIN(hex_roundtrip, base64_standard_padded, little_endian, errors_name_and_wrap,
-	  atomic_write_replaces_and_reads_back, json_writer_nests)
+	  atomic_write_replaces_and_reads_back, atomic_write_removes_stale_temps, json_writer_nests)
