@@ -52,9 +52,11 @@ typedef struct ss_cpu_access {
 	uint64_t gpa;	    /* guest-physical address (== pa when not in a guest) */
 	uint32_t asid;	    /* 0 = host */
 	uint8_t kind;	    /* enum ss_cpu_access_kind */
-	uint8_t c_bit;	    /* 1 = private (encrypted with the ASID's key) */
+	uint8_t c_bit;	    /* 1 = private (ASID's key); guest data: the guest leaf PTE's C-bit */
 	uint8_t cpl;	    /* current privilege level */
 	uint8_t vmpl;	    /* SNP VMPL of the running context */
+	uint8_t host_c;	    /* nested PTE's C-bit: key of shared accesses (§9.4) */
+	uint8_t map_size;   /* nested mapping of gpa: 0 4 KiB, 1 2 MiB, 2 1 GiB (§8.3) */
 	uint64_t npf_error; /* out: #NPF error-code bits when the answer is SS_CPU_MEM_NPF */
 } ss_cpu_access;
 

@@ -135,7 +135,9 @@ typedef struct ss_tlb_entry {
 	uint8_t *host; /* page fast path or NULL */
 	uint32_t asid;
 	uint16_t perm;
-	uint8_t c_bit;
+	uint8_t c_bit;	  /* the guest leaf PTE's C-bit (private data) */
+	uint8_t host_c;	  /* the nested leaf PTE's C-bit (the host key of shared data) */
+	uint8_t map_size; /* nested mapping size (ss_cpu_access.map_size) */
 } ss_tlb_entry;
 
 #define SS_CODE_SLOTS 1024
@@ -174,6 +176,8 @@ typedef struct ss_cpu {
 	uint32_t asid;
 	uint8_t cbit_pos; /* page-table bit that marks private memory (0 = SEV off) */
 	uint8_t npt_on;	  /* nested paging active (guest mode) */
+	uint8_t npt_map;  /* last nested walk: mapping size (0 4 KiB, 1 2 MiB, 2 1 GiB) ... */
+	uint8_t npt_c;	  /* ... and its leaf's C-bit */
 	uint64_t ncr3;
 
 	/* SVM guest mode */
@@ -233,6 +237,8 @@ uint64_t ss_xlat_fetch(ss_cpu *c, uint64_t lin);
 uint64_t ss_xlat_fetch_g(ss_cpu *c, uint64_t lin, uint64_t *gpa);
 /* Translates a data address for a read; fills pa and gpa. Raises #PF/#NPF on failure. */
 void ss_xlat_data(ss_cpu *c, uint64_t lin, uint64_t *pa, uint64_t *gpa);
+/* Same, filling a's pa, gpa and the translation's C-bits and nested mapping size. */
+void ss_xlat_data_acc(ss_cpu *c, uint64_t lin, ss_cpu_access *a);
 /* The memory ops' answer rc for access a: returns on OK, else raises #NPF (guest), #VC, #UD or
  * leaves with SS_CPU_EXIT_MEM. */
 void ss_mem_answer(ss_cpu *c, int rc, const ss_cpu_access *a, int kind);
@@ -436,8 +442,11 @@ static inline uint64_t pop(ss_cpu *c, unsigned bytes)
 /* ---- SVM guest mode (svm.c) ---- */
 #define SS_NPF_W_BIT  0x2ull
 #define SS_NPF_ID_BIT 0x10ull
-/* Nested translation gPA -> sPA (raises #NPF #VMEXIT); ptw: access of a guest page-table walk. */
+/* Nested translation gPA -> sPA (mmu.c; raises #NPF #VMEXIT); ptw: access of a guest page-table
+ * walk. Leaves the mapping's size and its leaf's C-bit in c->npt_map / c->npt_c. */
 uint64_t ss_npt_xlat(ss_cpu *c, uint64_t gpa, int write, int fetch, int ptw);
+/* Fills a fetch's nested mapping size and host C-bit (ss_cpu_access) from its a->gpa. */
+void ss_fetch_nested(ss_cpu *c, ss_cpu_access *a);
 /* #VMEXIT from guest mode: records the exit and leaves the run loop (fault-like: guest RIP at
  * the instruction, NRIP = next). */
 _Noreturn void ss_vmexit(ss_cpu *c, uint64_t code, uint64_t info1, uint64_t info2);

@@ -167,6 +167,7 @@ static unsigned fetch_bytes(ss_cpu *c, uint64_t pa, uint64_t gpa, uint8_t *buf, 
 	a.c_bit = c->c_bit_default;
 	a.cpl = c->r.cpl;
 	a.vmpl = c->vmpl;
+	ss_fetch_nested(c, &a);
 	int rc = c->cfg.mem->read(c->cfg.mem_ctx, &a, buf, want);
 	if (rc == SS_CPU_MEM_OK)
 		return want;

@@ -1,7 +1,12 @@
 /* Linear memory: the software TLB (tagged by ASID), the 4/5-level page walk with 4 KiB, 2 MiB and
- * 1 GiB pages, A/D updates and the U/S, R/W, NX, WP, SMEP and SMAP checks (APM vol. 2 ch. 5), and
- * the physical accesses through the ops table (include/softsev/cpu.h). */
+ * 1 GiB pages, A/D updates and the U/S, R/W, NX, WP, SMEP and SMAP checks (APM vol. 2 ch. 5), the
+ * nested walk of guest mode with its mapping size and C-bit, and the physical accesses through the
+ * ops table (include/softsev/cpu.h) with the encryption context of the leaf PTEs (cpu-svm-sev.md
+ * §8.3, §9.4). */
 #include "cpu/core.h"
+
+#include <softsev/abi/svm_exit.h>
+#include <softsev/abi/vmcb.h>
 
 #define PTE_P	 0x1ull
 #define PTE_W	 0x2ull
@@ -114,6 +119,21 @@ int ss_phys_write(ss_cpu *c, uint64_t pa, const void *buf, size_t len, int kind)
 	return ss_phys_write_g(c, pa, pa, buf, len, kind);
 }
 
+/* A guest access with the encryption context and nested mapping size of its translation. */
+static void phys_rw_e(ss_cpu *c, const ss_tlb_entry *e, uint64_t pa, uint64_t gpa, void *buf,
+		      size_t len, int kind, int write)
+{
+	ss_cpu_access a;
+	fill_access(c, &a, pa, kind);
+	a.gpa = gpa;
+	a.c_bit = e->c_bit;
+	a.host_c = e->host_c;
+	a.map_size = e->map_size;
+	int rc = write ? c->cfg.mem->write(c->cfg.mem_ctx, &a, buf, len)
+		       : c->cfg.mem->read(c->cfg.mem_ctx, &a, buf, len);
+	ss_mem_answer(c, rc, &a, kind);
+}
+
 int ss_phys_read_g(ss_cpu *c, uint64_t pa, uint64_t gpa, void *buf, size_t len, int kind)
 {
 	ss_cpu_access a;
@@ -191,6 +211,73 @@ void ss_cpu_invalidate_code(ss_cpu *c, uint64_t pa, uint64_t len)
 		ss_code_write(c, p);
 }
 
+/* ---- nested paging (APM vol. 2 §15.25; cpu-svm-sev.md §8.3, §9.4) ---- */
+
+/* The host's C-bit in nested PTEs: CPUID 8000_001F EBX[5:0] once SYSCFG.MemEncryptionModEn is set.
+ * It selects the host's SME key for the guest's shared accesses and is not an address bit. */
+static uint64_t host_cbit_mask(ss_cpu *c)
+{
+	if (!(c->host.syscfg & (1ull << 23)))
+		return 0;
+	uint32_t sev[4];
+	ss_cpuid(c, 0x8000001F, 0, sev);
+	return (sev[1] & 63) ? 1ull << (sev[1] & 63) : 0;
+}
+
+uint64_t ss_npt_xlat(ss_cpu *c, uint64_t gpa, int write, int fetch, int ptw)
+{
+	/* Host 4-level tables at nCR3; every nested access is a user access (APM §15.25.5). */
+	uint64_t err = (write ? SS_NPF_W : 0) | (fetch ? SS_NPF_ID : 0) | SS_NPF_U |
+		       (ptw ? SS_NPF_GUEST_PAGE : SS_NPF_GUEST_FINAL);
+	uint64_t cmask = host_cbit_mask(c);
+	uint64_t table = c->ncr3 & 0x000ffffffffff000ull & ~cmask, pte = 0, ptes[4], size = 4096;
+	int n = 0, w_ok = 1, u_ok = 1, nx = 0;
+	for (int lvl = 4; lvl >= 1; lvl--) {
+		unsigned shift = 12 + 9 * (unsigned)(lvl - 1);
+		uint64_t pa = table + (((gpa >> shift) & 511) << 3);
+		ss_phys_read(c, pa, &pte, 8, SS_CPU_ACC_NPTW);
+		ptes[n++] = pa;
+		if (!(pte & 1))
+			ss_vmexit(c, SS_SVM_EXIT_NPF, err, gpa);
+		if (!(c->host.efer & EFER_NXE) && (pte >> 63))
+			ss_vmexit(c, SS_SVM_EXIT_NPF, err | SS_NPF_P | SS_NPF_RSVD, gpa);
+		w_ok &= (int)((pte >> 1) & 1);
+		u_ok &= (int)((pte >> 2) & 1);
+		nx |= (int)(pte >> 63);
+		if ((lvl == 3 || lvl == 2) && (pte & 0x80)) {
+			size = 1ull << shift;
+			break;
+		}
+		if (lvl == 4 && (pte & 0x80))
+			ss_vmexit(c, SS_SVM_EXIT_NPF, err | SS_NPF_P | SS_NPF_RSVD, gpa);
+		table = pte & 0x000ffffffffff000ull & ~cmask;
+	}
+	if (!u_ok || (write && !w_ok) || (fetch && nx && (c->host.efer & EFER_NXE)))
+		ss_vmexit(c, SS_SVM_EXIT_NPF, err | SS_NPF_P, gpa);
+	for (int j = 0; j < n; j++) {
+		uint64_t v;
+		ss_phys_read(c, ptes[j], &v, 8, SS_CPU_ACC_NPTW);
+		uint64_t nv = v | 0x20 | (j == n - 1 && write ? 0x40 : 0);
+		if (nv != v)
+			ss_phys_write(c, ptes[j], &nv, 8, SS_CPU_ACC_NPTW);
+	}
+	/* The RMP compares this size with the RMP entry's (§8.3: a larger mapping is SIZEM). */
+	c->npt_map = size == 4096 ? 0 : size == (2u << 20) ? 1 : 2;
+	c->npt_c = (pte & cmask) != 0;
+	return (pte & 0x000ffffffffff000ull & ~cmask & ~(size - 1)) | (gpa & (size - 1));
+}
+
+void ss_fetch_nested(ss_cpu *c, ss_cpu_access *a)
+{
+	/* Decoding is rare next to running decoded blocks: walk again rather than keep per-page
+	 * state beside exec.c's fetch translation cache. */
+	if (!c->npt_on)
+		return;
+	(void)ss_npt_xlat(c, a->gpa, 0, 1, 0);
+	a->map_size = c->npt_map;
+	a->host_c = c->npt_c;
+}
+
 /* ---- translation ---- */
 
 static _Noreturn void page_fault(ss_cpu *c, uint64_t lin, int k, uint32_t bits)
@@ -208,15 +295,29 @@ static _Noreturn void page_fault(ss_cpu *c, uint64_t lin, int k, uint32_t bits)
 /* Guest page-table entries live at guest-physical addresses: through the nested tables. */
 static uint64_t pte_read(ss_cpu *c, uint64_t gpa)
 {
-	uint64_t v, spa = c->npt_on ? ss_npt_xlat(c, gpa, 0, 0, 1) : gpa;
-	ss_phys_read_g(c, spa, gpa, &v, 8, SS_CPU_ACC_PTW);
+	/* Guest tables are always private (§9.4: the glue ignores c_bit for them); the RMP checks
+	 * the nested mapping's size, a guest without a key uses the nested PTE's host key. */
+	ss_tlb_entry e = {.c_bit = c->c_bit_default};
+	uint64_t v, spa = gpa;
+	if (c->npt_on) {
+		spa = ss_npt_xlat(c, gpa, 0, 0, 1);
+		e.map_size = c->npt_map;
+		e.host_c = c->npt_c;
+	}
+	phys_rw_e(c, &e, spa, gpa, &v, 8, SS_CPU_ACC_PTW, 0);
 	return v;
 }
 
 static void pte_write(ss_cpu *c, uint64_t gpa, uint64_t v)
 {
-	uint64_t spa = c->npt_on ? ss_npt_xlat(c, gpa, 1, 0, 1) : gpa;
-	ss_phys_write_g(c, spa, gpa, &v, 8, SS_CPU_ACC_PTW);
+	ss_tlb_entry e = {.c_bit = c->c_bit_default};
+	uint64_t spa = gpa;
+	if (c->npt_on) {
+		spa = ss_npt_xlat(c, gpa, 1, 0, 1);
+		e.map_size = c->npt_map;
+		e.host_c = c->npt_c;
+	}
+	phys_rw_e(c, &e, spa, gpa, &v, 8, SS_CPU_ACC_PTW, 1);
 }
 
 /* Walks the page tables for lin; fills *e (without the host pointer) or raises #PF. */
@@ -291,7 +392,10 @@ static void walk(ss_cpu *c, uint64_t lin, int k, ss_tlb_entry *e)
 	e->gpn = pa >> 12;
 	e->ppn = (c->npt_on ? ss_npt_xlat(c, pa, k == K_W, k == K_X, 0) : pa) >> 12;
 	e->asid = c->asid;
+	/* Private or shared: the leaf PTE's C-bit (§9.4); the glue keeps fetches private. */
 	e->c_bit = cmask ? (pte & cmask) != 0 : c->c_bit_default;
+	e->host_c = c->npt_on ? c->npt_c : 0;
+	e->map_size = c->npt_on ? c->npt_map : 0;
 	/* Permissions per context (user, supervisor, supervisor with AC). A write is cached only
 	 * once D is set, so the next write without D walks again and sets it. */
 	uint16_t perm = 0;
@@ -329,7 +433,9 @@ static ss_tlb_entry *translate(ss_cpu *c, uint64_t lin, int k)
 		t.gpn = pa >> 12;
 		t.ppn = (c->npt_on ? ss_npt_xlat(c, pa, k == K_W, k == K_X, 0) : pa) >> 12;
 		t.asid = c->asid;
-		t.c_bit = c->c_bit_default;
+		t.c_bit = c->c_bit_default; /* no paging: every access is private (§9.4) */
+		t.host_c = c->npt_on ? c->npt_c : 0;
+		t.map_size = c->npt_on ? c->npt_map : 0;
 		t.perm = 0x1ff & ~0x100;
 	} else {
 		walk(c, lin, k, &t);
@@ -349,6 +455,8 @@ static ss_tlb_entry *translate(ss_cpu *c, uint64_t lin, int k)
 		fill_access(c, &a, t.ppn << 12, k == K_X ? SS_CPU_ACC_FETCH : SS_CPU_ACC_READ);
 		a.gpa = t.gpn << 12;
 		a.c_bit = t.c_bit;
+		a.host_c = t.host_c;
+		a.map_size = t.map_size;
 		t.host = c->cfg.mem->page(c->cfg.mem_ctx, &a);
 	}
 	*e = t;
@@ -383,6 +491,16 @@ void ss_xlat_data(ss_cpu *c, uint64_t lin, uint64_t *pa, uint64_t *gpa)
 	*gpa = (e->gpn << 12) | (lin & 0xfff);
 }
 
+void ss_xlat_data_acc(ss_cpu *c, uint64_t lin, ss_cpu_access *a)
+{
+	ss_tlb_entry *e = translate(c, lin, K_R);
+	a->pa = (e->ppn << 12) | (lin & 0xfff);
+	a->gpa = (e->gpn << 12) | (lin & 0xfff);
+	a->c_bit = e->c_bit;
+	a->host_c = e->host_c;
+	a->map_size = e->map_size;
+}
+
 static void access_piece(ss_cpu *c, ss_tlb_entry *e, uint64_t lin, uint8_t *buf, unsigned n, int k)
 {
 	uint64_t pa = (e->ppn << 12) | (lin & 0xfff), gpa = (e->gpn << 12) | (lin & 0xfff);
@@ -391,12 +509,12 @@ static void access_piece(ss_cpu *c, ss_tlb_entry *e, uint64_t lin, uint8_t *buf,
 		if (e->host)
 			memcpy(e->host + (lin & 0xfff), buf, n);
 		else
-			ss_phys_write_g(c, pa, gpa, buf, n, SS_CPU_ACC_WRITE);
+			phys_rw_e(c, e, pa, gpa, buf, n, SS_CPU_ACC_WRITE, 1);
 	} else {
 		if (e->host)
 			memcpy(buf, e->host + (lin & 0xfff), n);
 		else
-			ss_phys_read_g(c, pa, gpa, buf, n, SS_CPU_ACC_READ);
+			phys_rw_e(c, e, pa, gpa, buf, n, SS_CPU_ACC_READ, 0);
 	}
 }
 

@@ -172,47 +172,6 @@ static const char *vmrun_checks(ss_cpu *c, const ss_vmcb *v, const uint32_t sev[
 	return NULL;
 }
 
-/* ---- nested paging ---- */
-
-uint64_t ss_npt_xlat(ss_cpu *c, uint64_t gpa, int write, int fetch, int ptw)
-{
-	/* Host 4-level tables at nCR3; every nested access is a user access (APM §15.25.5). */
-	uint64_t err = (write ? SS_NPF_W : 0) | (fetch ? SS_NPF_ID : 0) | SS_NPF_U |
-		       (ptw ? SS_NPF_GUEST_PAGE : SS_NPF_GUEST_FINAL);
-	uint64_t table = c->ncr3 & 0x000ffffffffff000ull, pte = 0, ptes[4], size = 4096;
-	int n = 0, w_ok = 1, u_ok = 1, nx = 0;
-	for (int lvl = 4; lvl >= 1; lvl--) {
-		unsigned shift = 12 + 9 * (unsigned)(lvl - 1);
-		uint64_t pa = table + (((gpa >> shift) & 511) << 3);
-		ss_phys_read(c, pa, &pte, 8, SS_CPU_ACC_NPTW);
-		ptes[n++] = pa;
-		if (!(pte & 1))
-			ss_vmexit(c, SS_SVM_EXIT_NPF, err, gpa);
-		if (!(c->host.efer & EFER_NXE) && (pte >> 63))
-			ss_vmexit(c, SS_SVM_EXIT_NPF, err | SS_NPF_P | SS_NPF_RSVD, gpa);
-		w_ok &= (int)((pte >> 1) & 1);
-		u_ok &= (int)((pte >> 2) & 1);
-		nx |= (int)(pte >> 63);
-		if ((lvl == 3 || lvl == 2) && (pte & 0x80)) {
-			size = 1ull << shift;
-			break;
-		}
-		if (lvl == 4 && (pte & 0x80))
-			ss_vmexit(c, SS_SVM_EXIT_NPF, err | SS_NPF_P | SS_NPF_RSVD, gpa);
-		table = pte & 0x000ffffffffff000ull;
-	}
-	if (!u_ok || (write && !w_ok) || (fetch && nx && (c->host.efer & EFER_NXE)))
-		ss_vmexit(c, SS_SVM_EXIT_NPF, err | SS_NPF_P, gpa);
-	for (int j = 0; j < n; j++) {
-		uint64_t v;
-		ss_phys_read(c, ptes[j], &v, 8, SS_CPU_ACC_NPTW);
-		uint64_t nv = v | 0x20 | (j == n - 1 && write ? 0x40 : 0);
-		if (nv != v)
-			ss_phys_write(c, ptes[j], &nv, 8, SS_CPU_ACC_NPTW);
-	}
-	return (pte & 0x000ffffffffff000ull & ~(size - 1)) | (gpa & (size - 1));
-}
-
 /* ---- #VMEXIT ---- */
 
 _Noreturn void ss_vmexit(ss_cpu *c, uint64_t code, uint64_t info1, uint64_t info2)

@@ -572,10 +572,9 @@ static void snp_insn(ss_cpu *c, int h)
 	    .hook = h, .rax = c->r.gpr[SS_RAX], .rcx = c->r.gpr[SS_RCX], .rdx = c->r.gpr[SS_RDX]};
 	ss_cpu_access a;
 	memset(&a, 0, sizeof(a));
-	ss_xlat_data(c, op.rax, &a.pa, &a.gpa);
+	ss_xlat_data_acc(c, op.rax, &a);
 	a.asid = c->asid;
 	a.kind = SS_CPU_ACC_READ;
-	a.c_bit = c->c_bit_default;
 	a.cpl = c->r.cpl;
 	a.vmpl = c->vmpl;
 	ss_mem_answer(c, c->cfg.mem->snp_insn(c->cfg.mem_ctx, &a, &op), &a, SS_CPU_ACC_READ);

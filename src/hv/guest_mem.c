@@ -34,8 +34,13 @@ static void view_of(const ss_cpu_access *acc, int write, struct ss_mem_access *a
 	case SS_CPU_ACC_PTW: /* guest page tables are always private (§9.2) */
 		a->flags = SS_MEM_C | SS_MEM_PTWALK;
 		break;
-	default: a->flags = acc->c_bit ? SS_MEM_C : 0; break;
+	default:
+		/* Data: the guest PTE's C-bit chooses private; a shared access uses the key of the
+		 * nested PTE's C-bit (the host's SME key) or none (§9.4). */
+		a->flags = (acc->c_bit ? SS_MEM_C : 0) | (acc->host_c ? SS_MEM_HOST_C : 0);
+		break;
 	}
+	a->map_size = acc->map_size <= SS_MEM_MAP_1G ? acc->map_size : SS_MEM_MAP_4K;
 	if (acc->cpl == 3 && acc->kind != SS_CPU_ACC_PTW)
 		a->flags |= SS_MEM_USER;
 }
@@ -82,7 +87,7 @@ static int op_snp_insn(void *ctx, ss_cpu_access *acc, ss_cpu_snp_op *op)
 	struct ss_hv_mem *h = ctx;
 	struct ss_mem_guest_op g = {.asid = (uint16_t)acc->asid,
 				    .vmpl = acc->vmpl,
-				    .map_size = SS_MEM_MAP_4K,
+				    .map_size = acc->map_size,
 				    .gva = op->rax,
 				    .gpa = acc->gpa,
 				    .spa = acc->pa,

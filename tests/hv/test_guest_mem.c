@@ -15,12 +15,13 @@
 
 #define DRAM	 (16u << 20)
 #define RMP_BASE 0xE00000u
-#define NPT	 0x100000u /* host: nested PML4, PDPT +0x1000, PD +0x2000 */
+#define NPT	 0x100000u /* host: nested PML4, PDPT +0x1000, PD +0x2000, PT +0x3000 */
 #define VMCB	 0x200000u
 #define IOPM	 0x210000u
 #define MSRPM	 0x220000u
-#define GBASE	 0x400000u /* gPA 0 is sPA 4 MiB (one 2 MiB nested page) */
-#define GPT	 0x1000u   /* guest tables (gPA): PML4, PDPT +0x1000, PD +0x2000 */
+#define GBASE	 0x400000u /* gPA 0 is sPA 4 MiB (512 nested 4 KiB pages) */
+#define GPT	 0x1000u   /* guest tables (gPA): PML4, PDPT +0x1000, PD +0x2000, PT +0x3000 */
+#define SHARED	 0x200000u /* guest linear [2 MiB, 4 MiB): shared (C=0) alias of gPA [0, 2 MiB) */
 #define ASID	 1
 #define CBIT	 51
 
@@ -31,7 +32,12 @@
 #define ERR_RMP	  (1ull << 31)
 #define ERR_ID	  (1ull << 4)
 
+/* The guest's kind: no encryption, SEV (key slot SEV), SNP (key slot SNP, RMP checks). */
+enum mode { PLAIN, SEV, SNP };
+
 typedef struct hv {
+	enum mode mode;
+	uint64_t cbit; /* the C-bit in guest PTEs (0 for a plain guest) */
 	struct ss_mem *m;
 	struct ss_mem_fw *fw;
 	struct ss_hv_mem *hm;
@@ -64,6 +70,8 @@ static void host_p64(hv *h, uint64_t spa, uint64_t x)
  * code would; done here directly so each test starts from a known state). */
 static bool assign(hv *h, uint64_t gpa, bool validate)
 {
+	if (h->mode != SNP)
+		return true; /* only an SNP guest's pages are assigned to it */
 	struct ss_abi_rmp_state st = {.gpa = gpa, .assigned = 1, .asid = ASID};
 	struct ss_rmp_result r;
 	struct ss_mem_fault f;
@@ -79,6 +87,8 @@ static bool assign(hv *h, uint64_t gpa, bool validate)
 /* VMPL0 grants vmpl the permissions perms on gpa (RMPADJUST, done directly for set-up). */
 static bool grant(hv *h, uint64_t gpa, unsigned vmpl, unsigned perms)
 {
+	if (h->mode != SNP)
+		return true;
 	struct ss_mem_guest_op o = {.asid = ASID,
 				    .gva = gpa,
 				    .gpa = gpa,
@@ -92,7 +102,8 @@ static bool grant(hv *h, uint64_t gpa, unsigned vmpl, unsigned perms)
 /* Private guest memory written with the guest's key (the launch's SNP_LAUNCH_UPDATE role). */
 static bool gput(hv *h, uint64_t gpa, const void *buf, size_t len)
 {
-	return ss_mem_fw_write(h->fw, ASID, GBASE + gpa, buf, len, &E) == 0;
+	uint16_t key = h->mode == PLAIN ? SS_MEM_FW_NOKEY : ASID;
+	return ss_mem_fw_write(h->fw, key, GBASE + gpa, buf, len, &E) == 0;
 }
 
 static bool gread(hv *h, uint64_t gpa, void *buf, size_t len)
@@ -119,9 +130,11 @@ static bool gcode(hv *h, uint64_t gpa, const char *hex)
 	return assign(h, gpa & ~0xfffull, true) && gput(h, gpa, b, n);
 }
 
-static bool hv_init(hv *h)
+static bool hv_init_mode(hv *h, enum mode mode)
 {
 	memset(h, 0, sizeof(*h));
+	h->mode = mode;
+	h->cbit = mode == PLAIN ? 0 : 1ull << CBIT;
 	struct ss_mem_config mc = {.dram_size = DRAM, .max_asid = 15, .seed = 7};
 	if (ss_mem_create(&mc, &h->m, &E) || !(h->fw = ss_mem_claim_firmware_port(h->m)) ||
 	    ss_mem_set_rmp_range(h->m, RMP_BASE, RMP_BASE + 0x20000 - 1, &E) ||
@@ -130,7 +143,8 @@ static bool hv_init(hv *h)
 	uint8_t vek[32];
 	for (unsigned i = 0; i < 32; i++)
 		vek[i] = (uint8_t)(i * 29 + 3);
-	if (ss_mem_fw_key_load(h->fw, ASID, vek, 32, SS_MEM_KEY_SNP, &E))
+	if (mode != PLAIN && ss_mem_fw_key_load(h->fw, ASID, vek, 32,
+						mode == SNP ? SS_MEM_KEY_SNP : SS_MEM_KEY_SEV, &E))
 		return false;
 
 	ss_cpu_config cfg = {.mem = &ss_hv_mem_ops,
@@ -147,18 +161,30 @@ static bool hv_init(hv *h)
 	r->efer |= 0x1000; /* SVME */
 	r->syscfg = 1ull << 23;
 
-	/* Nested tables (host memory): gPA [0, 2 MiB) -> sPA [4 MiB, 6 MiB). */
+	/* Nested tables (host memory): gPA [0, 2 MiB) -> sPA [4 MiB, 6 MiB) in 4 KiB pages, the
+	 * size of the RMP entries (a 2 MiB nested page over them is a size mismatch, §8.3). */
 	host_p64(h, NPT, (NPT + 0x1000) | 7);
 	host_p64(h, NPT + 0x1000, (NPT + 0x2000) | 7);
-	host_p64(h, NPT + 0x2000, GBASE | 0x87);
-	/* Guest tables, private: identity map of gPA [0, 2 MiB), C-bit set, A/D preset. */
-	const uint64_t c = 1ull << CBIT;
-	uint64_t pml4 = (GPT + 0x1000) | c | 0x23, pdpt = (GPT + 0x2000) | c | 0x23, pd = c | 0xE3;
-	for (unsigned k = 0; k < 3; k++)
+	host_p64(h, NPT + 0x2000, (NPT + 0x3000) | 7);
+	static uint64_t npt[512];
+	for (unsigned i = 0; i < 512; i++)
+		npt[i] = (GBASE + 0x1000ull * i) | 0x67;
+	if (host_write(h, NPT + 0x3000, npt, sizeof(npt)))
+		return false;
+	/* Guest tables, private: linear [0, 2 MiB) maps gPA [0, 2 MiB) as one private 2 MiB page;
+	 * linear [2 MiB, 4 MiB) maps the same gPAs again in 4 KiB pages with the C-bit clear
+	 * (shared). A/D preset. */
+	const uint64_t c = h->cbit;
+	uint64_t pml4 = (GPT + 0x1000) | c | 0x23, pdpt = (GPT + 0x2000) | c | 0x23;
+	uint64_t pd[2] = {c | 0xE3, (GPT + 0x3000) | c | 0x23};
+	static uint64_t pt[512];
+	for (unsigned i = 0; i < 512; i++)
+		pt[i] = (0x1000ull * i) | 0x63;
+	for (unsigned k = 0; k < 4; k++)
 		if (!assign(h, GPT + 0x1000 * k, true) || !grant(h, GPT + 0x1000 * k, 1, 3))
 			return false;
 	if (!gput(h, GPT, &pml4, 8) || !gput(h, GPT + 0x1000, &pdpt, 8) ||
-	    !gput(h, GPT + 0x2000, &pd, 8))
+	    !gput(h, GPT + 0x2000, pd, 16) || !gput(h, GPT + 0x3000, pt, sizeof(pt)))
 		return false;
 
 	ss_vmcb_control *k = &h->v.control;
@@ -169,7 +195,7 @@ static bool hv_init(hv *h)
 	k->iopm_base_pa = IOPM;
 	k->msrpm_base_pa = MSRPM;
 	k->asid = ASID;
-	k->nested_ctl = SS_NESTED_CTL_NP | SS_NESTED_CTL_SEV;
+	k->nested_ctl = SS_NESTED_CTL_NP | (mode != PLAIN ? SS_NESTED_CTL_SEV : 0);
 	k->nested_cr3 = NPT;
 	k->tlb_ctl = 0; /* no flush at VMRUN: coherence must come from the RMP listener */
 	s->cs = (ss_vmsa_segment){0x08, 0x29b, 0xffffffff, 0};
@@ -182,6 +208,11 @@ static bool hv_init(hv *h)
 	s->rsp = 0x8000;
 	s->g_pat = 0x0007040600070406ull;
 	return true;
+}
+
+static bool hv_init(hv *h)
+{
+	return hv_init_mode(h, SNP);
 }
 
 static void hv_fini(hv *h)
@@ -352,6 +383,137 @@ TEST(dma_write_invalidates_decoded_code)
 	hv_fini(h);
 }
 
+/* Little-endian hex of a 64-bit immediate or a 32-bit displacement, for guest code strings. */
+static const char *le(uint64_t v, unsigned bytes, char *out)
+{
+	for (unsigned i = 0; i < bytes; i++)
+		sprintf(out + 2 * i, "%02X", (unsigned)((v >> (8 * i)) & 0xff));
+	return out;
+}
+
+/* (6) The guest's C-bit chooses per page (§9.4): a store through a shared mapping (C-bit clear in
+ * the guest's leaf PTE) reaches DRAM in plaintext, a private one as ciphertext; the guest reads
+ * what the hypervisor put in a shared page; a nested PTE with the C-bit makes the shared page's
+ * key the host's SME key. In every mode: a plain guest has no C-bit, all of it is plaintext. */
+static void shared_and_private(enum mode mode)
+{
+	hv H, *h = &H;
+	REQUIRE(hv_init_mode(h, mode));
+	const uint64_t sh = 0x2121444552414853ull, pv = 0x2145544156495250ull,
+		       hk = 0x214b54534f48ull;
+	const uint64_t from_host = 0x0123456789ABCDEFull;
+	char code[256], t1[17], t2[17], t3[17], d1[9], d2[9], d3[9], d4[9];
+	snprintf(code, sizeof(code),
+		 "48B8%s48890425%s"    /* mov rax, sh; mov [SHARED + 0x30000], rax */
+		 "48B8%s48890425%s"    /* mov rax, pv; mov [0x20000], rax */
+		 "488B1C25%s"	       /* mov rbx, [SHARED + 0x30008] */
+		 "48B8%s48890425%sF4", /* mov rax, hk; mov [SHARED + 0x31000], rax; hlt */
+		 le(sh, 8, t1), le(SHARED + 0x30000, 4, d1), le(pv, 8, t2), le(0x20000, 4, d2),
+		 le(SHARED + 0x30008, 4, d3), le(hk, 8, t3), le(SHARED + 0x31000, 4, d4));
+	REQUIRE(gcode(h, 0x10000, code));
+	REQUIRE(assign(h, 0x20000, true));
+	REQUIRE(host_write(h, GBASE + 0x30008, &from_host, 8) == 0);
+	host_p64(h, NPT + 0x3000 + 8 * 0x31, (GBASE + 0x31000) | (1ull << CBIT) | 0x67);
+	CHECK(run(h, 0x10000, 0, 0, 0, 0) == EXIT_HLT);
+	CHECK(ss_cpu_regs_of(h->c)->gpr[SS_RBX] == from_host); /* shared: read in the clear */
+	uint64_t seen = 0, mine = 0;
+	REQUIRE(host_read(h, GBASE + 0x30000, &seen, 8) == 0);
+	CHECK(seen == sh); /* shared store: plaintext for the host */
+	REQUIRE(host_read(h, GBASE + 0x20000, &seen, 8) == 0);
+	REQUIRE(gread(h, 0x20000, &mine, 8));
+	CHECK(mine == pv);
+	if (mode == PLAIN)
+		CHECK(seen == pv);
+	else
+		CHECK(seen != pv); /* private store: ciphertext for the host */
+	/* The nested PTE's C-bit: stored under the host's SME key. */
+	struct ss_mem_access sme = {.actor = SS_MEM_HOST, .type = SS_MEM_READ, .flags = SS_MEM_C};
+	struct ss_mem_fault f;
+	REQUIRE(host_read(h, GBASE + 0x31000, &seen, 8) == 0);
+	CHECK(seen != hk);
+	REQUIRE(ss_mem_read(h->m, &sme, GBASE + 0x31000, &seen, 8, &f, &E) == 0);
+	CHECK(seen == hk);
+	if (mode == SNP) {
+		/* A shared access to the guest's assigned page is refused (§8.3). */
+		snprintf(code, sizeof(code), "488B0425%sF4", le(SHARED + 0x20000, 4, d1));
+		REQUIRE(gcode(h, 0x11000, code));
+		CHECK(run(h, 0x11000, 0, 0, 0, 0) == EXIT_NPF);
+		CHECK(h->v.control.exit_info_1 & ERR_RMP);
+		CHECK(!(h->v.control.exit_info_1 & SS_MEM_ERR_ENC));
+		CHECK(h->v.control.exit_info_2 == 0x20000);
+	}
+	hv_fini(h);
+}
+
+TEST(shared_and_private_pages_plain)
+{
+	shared_and_private(PLAIN);
+}
+TEST(shared_and_private_pages_sev)
+{
+	shared_and_private(SEV);
+}
+TEST(shared_and_private_pages_snp)
+{
+	shared_and_private(SNP);
+}
+
+/* (7) The nested mapping's size reaches the RMP check (§8.3): a 2 MiB nested page over 4 KiB RMP
+ * entries is #NPF with SIZEM — here on the guest's first page-table read. */
+TEST(nested_2m_over_4k_rmp_is_sizem)
+{
+	SETUP();
+	REQUIRE(gcode(h, 0x10000, "B807000000F4"));
+	CHECK(run(h, 0x10000, 0, 0, 0, 0) == EXIT_HLT);
+	host_p64(h, NPT + 0x2000, GBASE | 0xE7); /* gPA [0, 2 MiB): one 2 MiB nested page */
+	h->v.control.tlb_ctl = SS_TLB_CTL_ALL;
+	CHECK(run(h, 0x10000, 0, 0, 0, 0) == EXIT_NPF);
+	uint64_t e = h->v.control.exit_info_1;
+	CHECK((e & (SS_MEM_ERR_SIZEM | ERR_RMP)) == (SS_MEM_ERR_SIZEM | ERR_RMP));
+	CHECK(e & SS_MEM_ERR_GUEST_PAGE);
+	CHECK(h->v.control.exit_info_2 == GPT);
+	const char *rule = ss_hv_mem_last_fault(h->hm)->rule;
+	CHECK(rule && strstr(rule, "nested mapping larger"));
+	hv_fini(h);
+}
+
+/* (8) PVALIDATE against the nested and the RMP page sizes (§8.3, §8.4): a 2 MiB RMP entry under a
+ * 2 MiB nested page validates as 2 MiB; a 4 KiB PVALIDATE inside it is FAIL_SIZEMISMATCH; once the
+ * hypervisor maps it with 4 KiB nested pages, a 2 MiB PVALIDATE is #NPF with SIZEM. */
+TEST(pvalidate_page_sizes)
+{
+	SETUP();
+	const uint64_t big = 0x600000; /* sPA of gPA [2 MiB, 4 MiB) */
+	host_p64(h, NPT + 0x2008, big | 0xE7);
+	struct ss_abi_rmp_state st = {.gpa = 0x200000, .assigned = 1, .pagesize = 1, .asid = ASID};
+	struct ss_rmp_result r;
+	struct ss_mem_fault f;
+	REQUIRE(ss_mem_rmpupdate(h->m, big, &st, &r, &f, &E) == 0 && r.eax == 0);
+	uint64_t pde = 0x200000 | h->cbit | 0xE3; /* guest linear [4 MiB, 6 MiB) */
+	REQUIRE(gput(h, GPT + 0x2000 + 16, &pde, 8));
+	REQUIRE(gcode(h, 0x18000, "F20F01FFF4"));	  /* pvalidate; hlt */
+	REQUIRE(gcode(h, 0x19000, "488B042500004000F4")); /* mov rax, [0x400000]; hlt */
+	CHECK(run(h, 0x18000, 0, 0x400000, 1, 1) == EXIT_HLT);
+	CHECK(h->v.save.rax == SS_RMP_SUCCESS && !(h->v.save.rflags & 1));
+	CHECK(run(h, 0x18000, 0, 0x401000, 0, 0) == EXIT_HLT);
+	CHECK(h->v.save.rax == SS_RMP_FAIL_SIZEMISMATCH);
+	CHECK(run(h, 0x19000, 0, 0, 0, 0) == EXIT_HLT);
+	/* 4 KiB nested pages over the 2 MiB entry. */
+	static uint64_t pt[512];
+	for (unsigned i = 0; i < 512; i++)
+		pt[i] = (big + 0x1000ull * i) | 0x67;
+	REQUIRE(host_write(h, NPT + 0x4000, pt, sizeof(pt)) == 0);
+	host_p64(h, NPT + 0x2008, (NPT + 0x4000) | 7);
+	h->v.control.tlb_ctl = SS_TLB_CTL_ALL;
+	CHECK(run(h, 0x19000, 0, 0, 0, 0) == EXIT_HLT); /* smaller nested pages are fine */
+	CHECK(run(h, 0x18000, 0, 0x400000, 1, 0) == EXIT_NPF);
+	CHECK(h->v.control.exit_info_1 & SS_MEM_ERR_SIZEM);
+	CHECK(h->v.control.exit_info_2 == 0x200000);
+	hv_fini(h);
+}
+
 TEST_MAIN(host_reads_ciphertext_of_guest_secret, vmpl_execute_permission_and_rmpadjust,
 	  unvalidated_page_gives_vc, pvalidate_from_guest_code, rmpupdate_invalidates_decoded_code,
-	  dma_write_invalidates_decoded_code)
+	  dma_write_invalidates_decoded_code, shared_and_private_pages_plain,
+	  shared_and_private_pages_sev, shared_and_private_pages_snp,
+	  nested_2m_over_4k_rmp_is_sizem, pvalidate_page_sizes)
