@@ -48,6 +48,8 @@ void ss_op_int_n(ss_cpu *c, const ss_insn *i)
 		ss_svm_icpt(c, 4, 8, 0x88, 0, 0);
 	else if (i->aux == 0)
 		ss_svm_icpt(c, 3, 21, 0x75, i->imm & 0xff, 0);
+	else /* INT3 raises #BP: the exception intercept applies, RIP on the INT3 (§3.3) */
+		ss_svm_icpt(c, 2, EXC_BP, 0x40u + EXC_BP, 0, 0);
 	int vec = i->aux == 0 ? (int)(i->imm & 0xff) : i->aux == 1 ? EXC_BP : EXC_DB;
 	ss_deliver_event(c, vec, 0, 0, i->aux != 2, c->r.rip);
 }
