@@ -326,6 +326,11 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 				c->exc_has_err = 1;
 				c->exc_err = 0;
 			}
+			/* The exception raised while delivering another (or the #DF it became) is
+			 * subject to the exception intercepts too; exit_int_info names the event
+			 * being delivered. */
+			if (c->guest)
+				ss_svm_icpt_exception(c);
 		}
 		c->in_exc = 1;
 		c->in_exc_vec = c->exc_vec;
