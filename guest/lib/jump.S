@@ -1,6 +1,6 @@
 /* guest_try: a one-level setjmp around a call, and the unwinding the trap dispatcher does when
- * an exception hits inside it; guest_user_enter: the same call made at CPL 3 through IRETQ,
- * returning with SYSCALL (APM vol. 2 §6.1.1) to guest_syscall_entry. */
+ * an exception hits inside it; guest_user_enter(_sysret): the same call made at CPL 3 through
+ * IRETQ or SYSRET, returning with SYSCALL (APM vol. 2 §6.1.1) to guest_syscall_entry. */
 	.text
 
 /* int guest_try(void (*fn)(void *), void *arg) */
@@ -56,6 +56,24 @@ guest_user_enter:
 	movq	$guest_user_trampoline, %rax
 	pushq	%rax
 	iretq
+
+/* void guest_user_enter_sysret(void (*fn)(void *), void *arg, uint64_t rflags, uint64_t rsp):
+ * the same through SYSRET (RCX = RIP, R11 = RFLAGS; RSP is not switched, so it is set first). */
+	.globl guest_user_enter_sysret
+guest_user_enter_sysret:
+	pushq	%rbx
+	pushq	%rbp
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, user_kernel_rsp(%rip)
+	movq	%rdi, %r12
+	movq	%rsi, %r13
+	movq	%rdx, %r11
+	movq	%rcx, %rsp
+	movq	$guest_user_trampoline, %rcx
+	sysretq
 
 	.globl guest_syscall_entry
 guest_syscall_entry:

@@ -15,6 +15,7 @@ extern uint64_t guest_try_armed;
 _Noreturn void guest_try_unwind(void);
 void guest_syscall_entry(void);
 void guest_user_enter(void (*fn)(void *), void *arg, uint64_t rflags, uint64_t user_rsp);
+void guest_user_enter_sysret(void (*fn)(void *), void *arg, uint64_t rflags, uint64_t user_rsp);
 void guest_trap_dispatch(guest_frame *f);
 
 /* guest.ld */

@@ -71,11 +71,13 @@ void guest_set_gate(unsigned vector, unsigned type, unsigned dpl, unsigned ist, 
 /* Runs fn(arg); returns 0 if it returned, 1 if an exception without a handler unwound it (the
  * exception is in guest_last_trap). Not nestable. */
 int guest_try(void (*fn)(void *), void *arg);
-/* The same with fn running at CPL 3 (IRETQ to SS_GUEST_UCODE) on the user stack; fn must live in
- * GUEST_USER_TEXT and may touch only GUEST_USER_DATA (and whatever the test mapped user). fn
- * returns to CPL 0 with SYSCALL. guest_user_rflags is OR-ed into the user RFLAGS (e.g. AC). */
+/* The same with fn running at CPL 3 (IRETQ to SS_GUEST_UCODE, or SYSRET if guest_user_sysret)
+ * on the user stack; fn must live in GUEST_USER_TEXT and may touch only GUEST_USER_DATA (and
+ * whatever the test mapped user). fn returns to CPL 0 with SYSCALL. guest_user_rflags is OR-ed
+ * into the user RFLAGS (e.g. AC). */
 int guest_try_user(void (*fn)(void *), void *arg);
 extern uint64_t guest_user_rflags;
+extern bool guest_user_sysret;
 #define GUEST_USER_TEXT __attribute__((section(".user.text"), noinline))
 #define GUEST_USER_DATA __attribute__((section(".user.data"), aligned(16)))
 
