@@ -21,6 +21,7 @@
 #include <softsev/abi/vmcb.h>
 #include <softsev/cpu.h>
 #include <ss_guest/layout.h>
+#include <sys/mman.h>
 
 /* System-physical layout of the flat RAM. */
 #define METAL_RAM_SIZE 0x2000000ull /* 32 MiB */
@@ -76,7 +77,8 @@ static inline ss_cpu_regs *metal_regs(metal *m)
 static inline void metal_free(metal *m)
 {
 	ss_cpu_free(m->c);
-	free(m->ram.ram);
+	if (m->ram.ram)
+		munmap(m->ram.ram, METAL_RAM_SIZE);
 	m->c = NULL;
 	m->ram.ram = NULL;
 }
@@ -181,9 +183,13 @@ static inline uint64_t metal_boot(metal *m, uint64_t test_case)
 {
 	memset(m, 0, sizeof(*m));
 	m->ram.size = METAL_RAM_SIZE;
-	m->ram.ram = calloc(METAL_RAM_SIZE, 1);
-	if (!m->ram.ram)
+	/* mmap, not calloc: untouched pages stay free, also under MALLOC_PERTURB_ (which makes
+	 * calloc clear every byte). */
+	void *ram =
+	    mmap(NULL, METAL_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ram == MAP_FAILED)
 		return METAL_ERROR;
+	m->ram.ram = ram;
 	FILE *f = fopen(METAL_IMAGE, "rb");
 	if (!f) {
 		printf("# cannot open the guest image %s\n", METAL_IMAGE);
