@@ -4,6 +4,9 @@
 #include "cpu/core.h"
 #include "cpu/ops.h"
 
+/* Instruction intercepts are checked after the simple exceptions (#UD, #GP for the CPL) and
+ * before memory and operand exceptions (APM vol. 2 §15.9 "Instruction Intercepts"), so an
+ * instruction's need_cpl0 comes before its ss_svm_icpt. */
 static inline void need_cpl0(ss_cpu *c)
 {
 	if (c->r.cpl != 0)
@@ -37,8 +40,8 @@ void ss_op_sti(ss_cpu *c, const ss_insn *i)
 void ss_op_hlt(ss_cpu *c, const ss_insn *i)
 {
 	(void)i;
-	ss_svm_icpt(c, 3, 24, 0x78, 0, 0);
 	need_cpl0(c);
+	ss_svm_icpt(c, 3, 24, 0x78, 0, 0);
 	ss_exit_after(c, SS_CPU_EXIT_HLT);
 }
 
@@ -256,9 +259,9 @@ uint64_t ss_tsc(ss_cpu *c)
 void ss_op_rdtsc(ss_cpu *c, const ss_insn *i)
 {
 	(void)i;
-	ss_svm_icpt(c, 3, 14, 0x6E, 0, 0);
 	if ((c->r.cr4 & 0x4) && c->r.cpl)
 		RAISE_GP0(c); /* CR4.TSD */
+	ss_svm_icpt(c, 3, 14, 0x6E, 0, 0);
 	uint64_t t = ss_tsc(c);
 	c->r.gpr[SS_RAX] = (uint32_t)t;
 	c->r.gpr[SS_RDX] = t >> 32;
@@ -274,6 +277,8 @@ void ss_op_rdtscp(ss_cpu *c, const ss_insn *i)
 void ss_op_rdpmc(ss_cpu *c, const ss_insn *i)
 {
 	(void)i;
+	if (c->r.cpl && !(c->r.cr4 & 0x100))
+		RAISE_GP0(c); /* CR4.PCE */
 	ss_svm_icpt(c, 3, 15, 0x6F, 0, 0);
 	RAISE_GP0(c); /* no performance counters are modelled */
 }
@@ -422,8 +427,8 @@ void ss_op_sdt(ss_cpu *c, const ss_insn *i)
 
 void ss_op_ldt(ss_cpu *c, const ss_insn *i)
 {
-	ss_svm_icpt(c, 3, i->aux ? 10 : 11, i->aux ? 0x6A : 0x6B, 0, 0);
 	need_cpl0(c);
+	ss_svm_icpt(c, 3, i->aux ? 10 : 11, i->aux ? 0x6A : 0x6B, 0, 0);
 	uint64_t lin = mem_lin(c, i);
 	uint16_t limit = (uint16_t)ss_lin_read(c, lin, 2, SS_CPU_ACC_READ);
 	uint64_t base = ss_lin_read(c, lin + 2, 8, SS_CPU_ACC_READ);
@@ -446,8 +451,8 @@ void ss_op_sldt_str(ss_cpu *c, const ss_insn *i)
 
 void ss_op_lldt_ltr(ss_cpu *c, const ss_insn *i)
 {
-	ss_svm_icpt(c, 3, i->aux ? 13 : 12, i->aux ? 0x6D : 0x6C, 0, 0);
 	need_cpl0(c);
+	ss_svm_icpt(c, 3, i->aux ? 13 : 12, i->aux ? 0x6D : 0x6C, 0, 0);
 	uint16_t sel = (uint16_t)rm_get(c, i, 1);
 	ss_cpu_seg *s = i->aux ? &c->r.tr : &c->r.ldtr;
 	if ((sel & 0xfffc) == 0) {
@@ -511,8 +516,8 @@ void ss_op_clts(ss_cpu *c, const ss_insn *i)
 
 void ss_op_invlpg(ss_cpu *c, const ss_insn *i)
 {
-	ss_svm_icpt(c, 3, 25, 0x79, mem_lin(c, i), 0);
 	need_cpl0(c);
+	ss_svm_icpt(c, 3, 25, 0x79, mem_lin(c, i), 0);
 	ss_tlb_flush_page(c, mem_lin(c, i));
 	c->brk = 1;
 }
@@ -520,8 +525,8 @@ void ss_op_invlpg(ss_cpu *c, const ss_insn *i)
 void ss_op_wbinvd(ss_cpu *c, const ss_insn *i)
 {
 	(void)i;
-	ss_svm_icpt(c, i->aux ? 3 : 4, i->aux ? 22 : 9, i->aux ? 0x76 : 0x89, 0, 0);
 	need_cpl0(c);
+	ss_svm_icpt(c, i->aux ? 3 : 4, i->aux ? 22 : 9, i->aux ? 0x76 : 0x89, 0, 0);
 }
 
 void ss_op_clflush(ss_cpu *c, const ss_insn *i)
@@ -543,10 +548,10 @@ void ss_op_xgetbv(ss_cpu *c, const ss_insn *i)
 void ss_op_xsetbv(ss_cpu *c, const ss_insn *i)
 {
 	(void)i;
-	ss_svm_icpt(c, 4, 13, 0x8D, 0, 0);
 	if (!(c->r.cr4 & CR4_OSXSAVE))
 		RAISE_UD(c);
 	need_cpl0(c);
+	ss_svm_icpt(c, 4, 13, 0x8D, 0, 0);
 	uint64_t v = (c->r.gpr[SS_RDX] << 32) | (uint32_t)c->r.gpr[SS_RAX];
 	/* XCR0: x87 (bit 0) must be set; only x87 and SSE state are offered by the CPUID model. */
 	if ((uint32_t)c->r.gpr[SS_RCX] != 0 || !(v & 1) || (v & ~3ull))
@@ -593,6 +598,15 @@ void ss_op_hook(ss_cpu *c, const ss_insn *i)
 		snp_insn(c, h);
 		return;
 	}
+	/* SVM instructions need EFER.SVME (APM vol. 2 §15.4) and CPL 0, checked before their
+	 * intercepts. */
+	if (h == SS_CPU_HOOK_VMRUN || h == SS_CPU_HOOK_VMLOAD || h == SS_CPU_HOOK_VMSAVE ||
+	    h == SS_CPU_HOOK_STGI || h == SS_CPU_HOOK_CLGI || h == SS_CPU_HOOK_SKINIT ||
+	    h == SS_CPU_HOOK_INVLPGA) {
+		if (!(c->r.efer & EFER_SVME))
+			RAISE_UD(c);
+		need_cpl0(c);
+	}
 	if (c->guest) {
 		/* VMGEXIT is an automatic exit for SEV-ES guests and VMMCALL otherwise (§3.2). */
 		if (h == SS_CPU_HOOK_VMGEXIT && (c->nested_ctl & 4))
@@ -612,14 +626,6 @@ void ss_op_hook(ss_cpu *c, const ss_insn *i)
 				ss_svm_icpt(c, 4, svm_insn[k].bit, 0x80u + svm_insn[k].bit, 0, 0);
 		if (h == SS_CPU_HOOK_INVLPGA)
 			ss_svm_icpt(c, 3, 26, 0x7A, 0, 0);
-	}
-	/* SVM instructions need EFER.SVME (APM vol. 2 §15.4) and CPL 0. */
-	if (h == SS_CPU_HOOK_VMRUN || h == SS_CPU_HOOK_VMLOAD || h == SS_CPU_HOOK_VMSAVE ||
-	    h == SS_CPU_HOOK_STGI || h == SS_CPU_HOOK_CLGI || h == SS_CPU_HOOK_SKINIT ||
-	    h == SS_CPU_HOOK_INVLPGA) {
-		if (!(c->r.efer & EFER_SVME))
-			RAISE_UD(c);
-		need_cpl0(c);
 	}
 	c->exit->hook = h;
 	ss_exit_insn(c, SS_CPU_EXIT_HOOK);
