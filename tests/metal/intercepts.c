@@ -12,14 +12,15 @@
 
 #define ICPT_CASES(X)                                                                              \
 	X(cr0_read)                                                                                \
-	X(cr3_read) X(cr0_write) X(cr4_write) X(dr7_read) X(dr0_write) X(exc_ud) X(intn) X(iret)   \
-	    X(pushf) X(popf) X(cpuid) X(rdtsc) X(rdtscp) X(rdpmc) X(invd) X(wbinvd) X(pause)       \
-		X(hlt) X(invlpg) X(invlpga) X(io_out_imm) X(io_in_dx) X(io_rep_outsb)              \
-		    X(msr_read_c000) X(msr_write_c000) X(msr_read_low) X(msr_read_c001)            \
-			X(msr_outside_map) X(vmrun) X(vmmcall) X(vmload) X(vmsave) X(stgi) X(clgi) \
-			    X(skinit) X(icebp) X(xsetbv) X(sidt) X(sgdt) X(sldt) X(str) X(lidt)    \
-				X(lgdt) X(lldt) X(ltr) X(shutdown) X(npf_not_present)              \
-				    X(npf_read_only) X(npf_nx) X(npf_walk)
+	X(cr3_read)                                                                                \
+	X(cr0_write) X(cr4_write) X(dr7_read) X(dr0_write) X(exc_ud) X(intn) X(iret) X(pushf)      \
+	    X(popf) X(cpuid) X(rdtsc) X(rdtscp) X(rdpmc) X(invd) X(wbinvd) X(pause) X(hlt)         \
+		X(invlpg) X(invlpga) X(io_out_imm) X(io_in_dx) X(io_rep_outsb) X(msr_read_c000)    \
+		    X(msr_write_c000) X(msr_read_low) X(msr_read_c001) X(msr_outside_map) X(vmrun) \
+			X(vmmcall) X(vmload) X(vmsave) X(stgi) X(clgi) X(skinit) X(icebp)          \
+			    X(xsetbv) X(sidt) X(sgdt) X(sldt) X(str) X(lidt) X(lgdt) X(lldt)       \
+				X(ltr) X(shutdown) X(npf_not_present) X(npf_read_only) X(npf_nx)   \
+				    X(npf_walk)
 
 enum {
 	C_NONE,
@@ -68,32 +69,35 @@ __asm__(".text\n" F(cr0_read, "", "mov %cr0, %rax", "")	      /* */
 	F(io_out_imm, "xorl %eax, %eax", "outb %al, $0x80", "")		 /* */
 	F(io_in_dx, "movl $0x3f8, %edx", "inl (%dx), %eax", "")		 /* */
 	F(io_rep_outsb, "movl $0x60, %edx; movl $1, %ecx; movq %rsp, %rsi", "rep outsb", "")
-	    F(msr_read_c000, "movl $0xC0000080, %ecx", "rdmsr", "")		   /* EFER */
-	F(msr_write_c000, "movl $0xC0000081, %ecx; rdmsr", "wrmsr", "")		   /* STAR */
-	F(msr_read_low, "movl $0x10, %ecx", "rdmsr", "")			   /* TSC */
-	F(msr_read_c001, "movl $0xC0010117, %ecx", "rdmsr", "")			   /* VM_HSAVE_PA */
-	F(msr_outside_map, "movl $0x40000000, %ecx", "rdmsr", "")		   /* */
-	F(vmrun, "xorl %eax, %eax", "vmrun", "")				   /* */
-	F(vmmcall, "", "vmmcall", "")						   /* */
-	F(vmload, "xorl %eax, %eax", "vmload", "")				   /* */
-	F(vmsave, "xorl %eax, %eax", "vmsave", "")				   /* */
-	F(stgi, "", "stgi", "")							   /* */
-	F(clgi, "", "clgi", "")							   /* */
-	F(skinit, "xorl %eax, %eax", "skinit", "")				   /* */
-	F(icebp, "", ".byte 0xf1", "")						   /* */
-	F(xsetbv, "xorl %ecx, %ecx; movl $1, %eax; xorl %edx, %edx", "xsetbv", "") /* */
-	F(sidt, "subq $16, %rsp", "sidt (%rsp)", "addq $16, %rsp")		   /* */
-	F(sgdt, "subq $16, %rsp", "sgdt (%rsp)", "addq $16, %rsp")		   /* */
-	F(sldt, "", "sldt %eax", "")						   /* */
-	F(str, "", "str %eax", "")						   /* */
-	F(lidt, "subq $16, %rsp; sidt (%rsp)", "lidt (%rsp)", "addq $16, %rsp")	   /* */
-	F(lgdt, "subq $16, %rsp; sgdt (%rsp)", "lgdt (%rsp)", "addq $16, %rsp")	   /* */
-	F(lldt, "xorl %eax, %eax", "lldt %ax", "")				   /* */
-	F(ltr, "movl $0x30, %eax", "ltr %ax", "")				   /* */
-	F(shutdown, "pushq $0; pushq $0; lidt 6(%rsp)", "ud2", "")		   /* IDT limit 0 */
-	F(npf_not_present, "movl $0xE00010, %eax", "movq %rax, (%rax)", "")	   /* */
-	F(npf_read_only, "movl $0xE00010, %eax", "movq %rax, (%rax)", "")	   /* */
-	F(npf_nx, "movl $0xE00010, %eax; movb $0xc3, (%rax)", "call *%rax", "")	   /* */
+	    F(msr_read_c000, "movl $0xC0000080, %ecx", "rdmsr", "")	/* EFER */
+	F(msr_write_c000, "movl $0xC0000081, %ecx; rdmsr", "wrmsr", "") /* STAR */
+	F(msr_read_low, "movl $0x10, %ecx", "rdmsr", "")		/* TSC */
+	F(msr_read_c001, "movl $0xC0010117, %ecx", "rdmsr", "")		/* VM_HSAVE_PA */
+	F(msr_outside_map, "movl $0x40000000, %ecx", "rdmsr", "")	/* */
+	F(vmrun, "xorl %eax, %eax", "vmrun", "")			/* */
+	F(vmmcall, "", "vmmcall", "")					/* */
+	F(vmload, "xorl %eax, %eax", "vmload", "")			/* */
+	F(vmsave, "xorl %eax, %eax", "vmsave", "")			/* */
+	F(stgi, "", "stgi", "")						/* */
+	F(clgi, "", "clgi", "")						/* */
+	F(skinit, "xorl %eax, %eax", "skinit", "")			/* */
+	F(icebp, "", ".byte 0xf1", "")					/* */
+	F(xsetbv,
+	  "mov %cr4, %rax; bts $18, %rax; mov %rax, %cr4; xorl %ecx, %ecx; movl $1, %eax; xorl "
+	  "%edx, %edx",
+	  "xsetbv", "") /* CR4.OSXSAVE first: #UD comes before the intercept */
+	F(sidt, "subq $16, %rsp", "sidt (%rsp)", "addq $16, %rsp")		/* */
+	F(sgdt, "subq $16, %rsp", "sgdt (%rsp)", "addq $16, %rsp")		/* */
+	F(sldt, "", "sldt %eax", "")						/* */
+	F(str, "", "str %eax", "")						/* */
+	F(lidt, "subq $16, %rsp; sidt (%rsp)", "lidt (%rsp)", "addq $16, %rsp") /* */
+	F(lgdt, "subq $16, %rsp; sgdt (%rsp)", "lgdt (%rsp)", "addq $16, %rsp") /* */
+	F(lldt, "xorl %eax, %eax", "lldt %ax", "")				/* */
+	F(ltr, "movl $0x30, %eax", "ltr %ax", "")				/* */
+	F(shutdown, "pushq $0; pushq $0; lidt 6(%rsp)", "ud2", "")		/* IDT limit 0 */
+	F(npf_not_present, "movl $0xE00010, %eax", "movq %rax, (%rax)", "")	/* */
+	F(npf_read_only, "movl $0xE00010, %eax", "movq %rax, (%rax)", "")	/* */
+	F(npf_nx, "movl $0xE00010, %eax; movb $0xc3, (%rax)", "call *%rax", "") /* */
 	F(npf_walk, "", "nop", ""));
 
 static void (*const funcs[C_COUNT])(void) = {

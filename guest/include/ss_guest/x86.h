@@ -4,14 +4,15 @@
 
 #include <stdint.h>
 
-#define X86_CR0_PE    (1ull << 0)
-#define X86_CR0_WP    (1ull << 16)
-#define X86_CR0_AM    (1ull << 18)
-#define X86_CR0_PG    (1ull << 31)
-#define X86_CR4_PAE   (1ull << 5)
-#define X86_CR4_SMEP  (1ull << 20)
-#define X86_CR4_SMAP  (1ull << 21)
-#define X86_RFLAGS_AC (1ull << 18)
+#define X86_CR0_PE	(1ull << 0)
+#define X86_CR0_WP	(1ull << 16)
+#define X86_CR0_AM	(1ull << 18)
+#define X86_CR0_PG	(1ull << 31)
+#define X86_CR4_PAE	(1ull << 5)
+#define X86_CR4_OSXSAVE (1ull << 18)
+#define X86_CR4_SMEP	(1ull << 20)
+#define X86_CR4_SMAP	(1ull << 21)
+#define X86_RFLAGS_AC	(1ull << 18)
 
 #define MSR_EFER   0xC0000080u
 #define MSR_STAR   0xC0000081u
