@@ -111,7 +111,7 @@ uint64_t ss_rmw_get(ss_cpu *c, const ss_insn *i, unsigned sz, uint64_t *lin)
 {
 	if (i->mod3)
 		return reg_get(c, i->rm, sz);
-	*lin = mem_lin(c, i);
+	*lin = mem_lin_n(c, i, 1u << sz, 1);
 	return ss_lin_read(c, *lin, 1u << sz, SS_CPU_ACC_WRITE);
 }
 

@@ -1,5 +1,6 @@
 /* Stack and control transfer: PUSH/POP, PUSHF/POPF, ENTER/LEAVE, CALL/JMP/Jcc/LOOP/RET
- * (64-bit mode: near branches use 64-bit operands; targets must be canonical or #GP(0)). */
+ * (64-bit mode: near branches use 64-bit operands; targets must be canonical or #GP(0)). Outside
+ * 64-bit mode the same handlers defer to legacy.c (operand-size wrap, CS limit, SS.B). */
 #include "cpu/core.h"
 #include "cpu/ops.h"
 
@@ -8,8 +9,12 @@ static inline int canonical(uint64_t a)
 	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
-static inline void jump(ss_cpu *c, uint64_t target)
+static inline void jump(ss_cpu *c, const ss_insn *i, uint64_t target)
 {
+	if (__builtin_expect(c->legacy, 0)) {
+		ss_jump_legacy(c, i->osz, target);
+		return;
+	}
 	if (!canonical(target))
 		RAISE_GP0(c);
 	c->r.rip = target;
@@ -17,7 +22,7 @@ static inline void jump(ss_cpu *c, uint64_t target)
 
 static inline unsigned stack_bytes(const ss_insn *i)
 {
-	return i->osz == 1 ? 2 : 8;
+	return 1u << i->osz; /* 64-bit mode: 8, or 2 with 0x66 (OPF_D64) */
 }
 
 void ss_op_push_r(ss_cpu *c, const ss_insn *i)
@@ -44,8 +49,14 @@ void ss_op_push_rm(ss_cpu *c, const ss_insn *i)
 void ss_op_pop_rm(ss_cpu *c, const ss_insn *i)
 {
 	unsigned n = stack_bytes(i);
+	if (c->legacy) {
+		/* The destination address uses the incremented (E)SP, as below. */
+		uint64_t v = pop(c, n);
+		rm_set(c, i, i->osz, v);
+		return;
+	}
 	uint64_t old = c->r.gpr[SS_RSP];
-	uint64_t v = ss_lin_read(c, lin_of(c, SS_SEG_SS, old), n, SS_CPU_ACC_READ);
+	uint64_t v = ss_lin_read(c, old, n, SS_CPU_ACC_READ);
 	if (i->mod3) {
 		c->r.gpr[SS_RSP] = old + n;
 		reg_set(c, i->rm, i->osz, v);
@@ -89,29 +100,34 @@ void ss_op_push_seg(ss_cpu *c, const ss_insn *i)
 
 void ss_op_pop_seg(ss_cpu *c, const ss_insn *i)
 {
-	uint64_t sp = c->r.gpr[SS_RSP];
-	uint64_t v = ss_lin_read(c, lin_of(c, SS_SEG_SS, sp), stack_bytes(i), SS_CPU_ACC_READ);
+	uint64_t v = ss_stack_peek(c, stack_bytes(i));
 	ss_load_seg(c, i->aux, (uint16_t)v);
-	c->r.gpr[SS_RSP] = sp + stack_bytes(i);
+	pop(c, stack_bytes(i));
+	if (i->aux == SS_SEG_SS)
+		c->r.interrupt_shadow = 1;
 }
 
 void ss_op_enter(ss_cpu *c, const ss_insn *i)
 {
 	unsigned n = stack_bytes(i), level = i->imm2 & 31;
+	if (c->legacy) {
+		ss_enter_legacy(c, i->osz, (unsigned)(i->imm & 0xffff), level);
+		return;
+	}
 	uint64_t rbp = c->r.gpr[SS_RBP], sp0 = c->r.gpr[SS_RSP];
 	push(c, n, rbp);
 	uint64_t frame = c->r.gpr[SS_RSP];
 	if (level) {
 		for (unsigned k = 1; k < level; k++) {
 			rbp -= n;
-			push(c, n, ss_lin_read(c, lin_of(c, SS_SEG_SS, rbp), n, SS_CPU_ACC_READ));
+			push(c, n, ss_lin_read(c, rbp, n, SS_CPU_ACC_READ));
 		}
 		push(c, n, frame);
 	}
 	uint64_t nsp = c->r.gpr[SS_RSP] - (i->imm & 0xffff);
 	/* The new stack top must be writable before anything is committed (APM "ENTER"). */
 	if (nsp != c->r.gpr[SS_RSP])
-		ss_lin_probe_write(c, lin_of(c, SS_SEG_SS, nsp), 1);
+		ss_lin_probe_write(c, nsp, 1);
 	(void)sp0;
 	reg_set(c, SS_RBP, i->osz == 1 ? 1 : 3, frame);
 	c->r.gpr[SS_RSP] = nsp;
@@ -119,9 +135,13 @@ void ss_op_enter(ss_cpu *c, const ss_insn *i)
 
 void ss_op_leave(ss_cpu *c, const ss_insn *i)
 {
+	if (c->legacy) {
+		ss_leave_legacy(c, i->osz);
+		return;
+	}
 	uint64_t sp = c->r.gpr[SS_RBP];
 	unsigned n = stack_bytes(i);
-	uint64_t v = ss_lin_read(c, lin_of(c, SS_SEG_SS, sp), n, SS_CPU_ACC_READ);
+	uint64_t v = ss_lin_read(c, sp, n, SS_CPU_ACC_READ);
 	c->r.gpr[SS_RSP] = sp + n;
 	reg_set(c, SS_RBP, i->osz == 1 ? 1 : 3, v);
 }
@@ -129,6 +149,10 @@ void ss_op_leave(ss_cpu *c, const ss_insn *i)
 void ss_op_call_rel(ss_cpu *c, const ss_insn *i)
 {
 	uint64_t t = c->r.rip + i->imm;
+	if (__builtin_expect(c->legacy, 0)) {
+		ss_call_legacy(c, i->osz, t);
+		return;
+	}
 	if (!canonical(t))
 		RAISE_GP0(c);
 	push(c, 8, c->r.rip);
@@ -137,6 +161,10 @@ void ss_op_call_rel(ss_cpu *c, const ss_insn *i)
 
 void ss_op_call_rm(ss_cpu *c, const ss_insn *i)
 {
+	if (__builtin_expect(c->legacy, 0)) {
+		ss_call_legacy(c, i->osz, rm_get(c, i, i->osz));
+		return;
+	}
 	uint64_t t = rm_get(c, i, 3);
 	if (!canonical(t))
 		RAISE_GP0(c);
@@ -146,31 +174,31 @@ void ss_op_call_rm(ss_cpu *c, const ss_insn *i)
 
 void ss_op_jmp_rel(ss_cpu *c, const ss_insn *i)
 {
-	jump(c, c->r.rip + i->imm);
+	jump(c, i, c->r.rip + i->imm);
 }
 
 void ss_op_jmp_rm(ss_cpu *c, const ss_insn *i)
 {
-	jump(c, rm_get(c, i, 3));
+	jump(c, i, rm_get(c, i, c->legacy ? i->osz : 3));
 }
 
 void ss_op_jcc(ss_cpu *c, const ss_insn *i)
 {
 	if (ss_cond(c, i->aux))
-		jump(c, c->r.rip + i->imm);
+		jump(c, i, c->r.rip + i->imm);
 }
 
-/* aux: 0 LOOPNE, 1 LOOPE, 2 LOOP, 3 JRCXZ; the count is ECX with a 0x67 prefix. */
+/* aux: 0 LOOPNE, 1 LOOPE, 2 LOOP, 3 JRCXZ; the count is CX, ECX or RCX by address size. */
 void ss_op_loop(ss_cpu *c, const ss_insn *i)
 {
-	uint64_t m = i->asz == 2 ? 0xffffffffu : ~0ull;
+	uint64_t m = ss_size_mask[i->asz];
 	uint64_t cnt = c->r.gpr[SS_RCX] & m;
 	int take;
 	if (i->aux == 3) {
 		take = cnt == 0;
 	} else {
 		cnt = (cnt - 1) & m;
-		if (i->asz == 2)
+		if (i->asz != 3)
 			c->r.gpr[SS_RCX] = (c->r.gpr[SS_RCX] & ~m) | cnt;
 		else
 			c->r.gpr[SS_RCX] = cnt;
@@ -181,21 +209,19 @@ void ss_op_loop(ss_cpu *c, const ss_insn *i)
 			take = take && ss_zf(c);
 	}
 	if (take)
-		jump(c, c->r.rip + i->imm);
+		jump(c, i, c->r.rip + i->imm);
 }
 
 void ss_op_ret(ss_cpu *c, const ss_insn *i)
 {
+	if (__builtin_expect(c->legacy, 0)) {
+		ss_ret_legacy(c, i->osz, (unsigned)(i->imm & 0xffff));
+		return;
+	}
 	uint64_t sp = c->r.gpr[SS_RSP];
-	uint64_t t = ss_lin_read(c, lin_of(c, SS_SEG_SS, sp), 8, SS_CPU_ACC_READ);
+	uint64_t t = ss_lin_read(c, sp, 8, SS_CPU_ACC_READ);
 	if (!canonical(t))
 		RAISE_GP0(c);
 	c->r.gpr[SS_RSP] = sp + 8 + (i->imm & 0xffff);
 	c->r.rip = t;
-}
-
-void ss_op_far_unimpl(ss_cpu *c, const ss_insn *i)
-{
-	(void)i;
-	ss_exit_insn(c, SS_CPU_EXIT_UNSUPPORTED);
 }

@@ -71,6 +71,20 @@ enum {
 	EXC_VC = 29,
 };
 
+/* Operating modes (APM vol. 2 §1.2, Table 1-1; derived in modes.c from CR0.PE, EFER.LMA, CS.L,
+ * CS.D and RFLAGS.VM). The decoder keys its defaults on it and the decoded-block cache includes it.
+ */
+enum ss_mode {
+	SS_MODE_REAL = 0,
+	SS_MODE_VM86,	  /* virtual-8086: recognised, not implemented (ss_cpu_run refuses it) */
+	SS_MODE_PROT16,	  /* protected mode, CS.D = 0 */
+	SS_MODE_PROT32,	  /* protected mode, CS.D = 1 */
+	SS_MODE_COMPAT16, /* long mode, CS.L = 0, CS.D = 0 */
+	SS_MODE_COMPAT32, /* long mode, CS.L = 0, CS.D = 1 */
+	SS_MODE_LONG64,	  /* long mode, CS.L = 1 */
+	SS_MODE_COUNT
+};
+
 /* Lazy-flag kinds: the last flag-setting operation, evaluated only when a flag is read. */
 enum {
 	LF_NONE = 0, /* rflags holds every arithmetic flag */
@@ -96,7 +110,7 @@ typedef struct ss_insn {
 	uint16_t id;   /* index into the opcode table (tracer name) */
 	uint8_t len;   /* bytes */
 	uint8_t osz;   /* operand size: 0=8, 1=16, 2=32, 3=64 bits (log2 bytes) */
-	uint8_t asz;   /* address size: 2=32, 3=64 */
+	uint8_t asz;   /* address size: 1=16, 2=32, 3=64 */
 	uint8_t aux;   /* per-entry parameter (ALU op, condition code, ...) */
 	uint8_t reg;   /* ModRM.reg (+REX.R) or opcode register; 8-bit AH..BH are 16..19 */
 	uint8_t rm;    /* ModRM.rm register (+REX.B) when mod == 3 */
@@ -110,7 +124,7 @@ typedef struct ss_insn {
 	uint8_t modrm; /* the ModRM byte itself (for 0F 01 style encodings) */
 	int32_t disp;
 	uint64_t imm;
-	uint16_t imm2; /* ENTER's second immediate */
+	uint16_t imm2; /* ENTER's second immediate; the selector of a far pointer (9A, EA) */
 } ss_insn;
 
 /* A run of decoded instructions starting at one physical address, ended by a control transfer,
@@ -144,6 +158,9 @@ typedef struct ss_tlb_entry {
 
 typedef struct ss_cpu {
 	ss_cpu_regs r;
+	/* enum ss_mode, recomputed by ss_mode_update whenever CR0, EFER, CS or RFLAGS.VM change;
+	 * legacy = every mode but 64-bit, where segmentation (base, limit, type) applies. */
+	uint8_t mode, legacy;
 	/* lazy flags */
 	uint64_t lf_res, lf_a, lf_b;
 	uint8_t lf_op, lf_sz, lf_cin;
@@ -257,6 +274,9 @@ int ss_code_page_mark(ss_cpu *c, uint64_t ppn);
 /* Decodes one instruction from bytes (avail >= 1). Returns length, 0 when more bytes are needed
  * (avail too small), or -1 for an invalid encoding (filled as a #UD instruction). */
 int ss_decode(const uint8_t *bytes, unsigned avail, ss_insn *out);
+/* Same for a given mode (enum ss_mode): default operand and address sizes, REX or INC/DEC at
+ * 0x40-0x4F, and the opcodes valid only in or outside 64-bit mode. ss_decode is LONG64. */
+int ss_decode_mode(const uint8_t *bytes, unsigned avail, unsigned mode, ss_insn *out);
 const char *ss_insn_name(const ss_insn *i);
 /* Flags of the opcode table entry (OPF_*). */
 unsigned ss_insn_flags(const ss_insn *i);
@@ -345,22 +365,40 @@ static inline uint64_t ea_of(const ss_cpu *c, const ss_insn *i)
 		a += c->r.gpr[i->base];
 	if (i->index != REG_NONE)
 		a += c->r.gpr[i->index] << i->scale;
-	if (i->asz == 2)
-		a &= 0xffffffffu;
+	if (i->asz != 3)
+		a &= ss_size_mask[i->asz]; /* 16- and 32-bit addressing wrap */
 	return a;
 }
 
-/* Linear address of segment:offset in 64-bit mode (FS/GS bases apply, others are zero). */
-static inline uint64_t lin_of(const ss_cpu *c, unsigned seg, uint64_t off)
+/* Segmented linear address outside 64-bit mode (segment.c): base + offset truncated to 32 bits
+ * after the limit and type checks for an access of n bytes (#GP(0), #SS(0) for SS). */
+uint64_t ss_seg_lin(ss_cpu *c, unsigned seg, uint64_t off, unsigned n, int write);
+
+/* Linear address of segment:offset for an n-byte access. In 64-bit mode only the FS/GS bases
+ * apply and nothing is checked; the other modes take the out-of-line segmented path. */
+static inline uint64_t lin_of_n(ss_cpu *c, unsigned seg, uint64_t off, unsigned n, int write)
 {
+	if (__builtin_expect(c->legacy, 0))
+		return ss_seg_lin(c, seg, off, n, write);
 	if (seg >= SS_SEG_FS)
 		return off + c->r.seg[seg].base;
 	return off;
 }
 
-static inline uint64_t mem_lin(const ss_cpu *c, const ss_insn *i)
+/* Same for a one-byte read (callers that check the rest themselves or cannot know the size). */
+static inline uint64_t lin_of(ss_cpu *c, unsigned seg, uint64_t off)
+{
+	return lin_of_n(c, seg, off, 1, 0);
+}
+
+static inline uint64_t mem_lin(ss_cpu *c, const ss_insn *i)
 {
 	return lin_of(c, i->seg, ea_of(c, i));
+}
+
+static inline uint64_t mem_lin_n(ss_cpu *c, const ss_insn *i, unsigned n, int write)
+{
+	return lin_of_n(c, i->seg, ea_of(c, i), n, write);
 }
 
 /* TLB fast path: a host pointer for [lin, lin+n) if cached for this kind (0 read, 1 write) in
@@ -402,7 +440,7 @@ static inline uint64_t rm_get(ss_cpu *c, const ss_insn *i, unsigned sz)
 {
 	if (i->mod3)
 		return reg_get(c, i->rm, sz);
-	return lin_read(c, mem_lin(c, i), 1u << sz);
+	return lin_read(c, mem_lin_n(c, i, 1u << sz, 0), 1u << sz);
 }
 
 static inline void rm_set(ss_cpu *c, const ss_insn *i, unsigned sz, uint64_t v)
@@ -410,7 +448,7 @@ static inline void rm_set(ss_cpu *c, const ss_insn *i, unsigned sz, uint64_t v)
 	if (i->mod3)
 		reg_set(c, i->rm, sz, v);
 	else
-		lin_write(c, mem_lin(c, i), 1u << sz, v);
+		lin_write(c, mem_lin_n(c, i, 1u << sz, 1), 1u << sz, v);
 }
 
 static inline uint64_t sext(uint64_t v, unsigned sz)
@@ -423,18 +461,28 @@ static inline uint64_t sext(uint64_t v, unsigned sz)
 	}
 }
 
+/* Stack outside 64-bit mode (segment.c): SS base and limit, SP or ESP by SS.B (#SS(0)). */
+void ss_push_legacy(ss_cpu *c, unsigned bytes, uint64_t v);
+uint64_t ss_pop_legacy(ss_cpu *c, unsigned bytes);
+
 /* Stack (64-bit mode: 8-byte pushes unless 0x66 gives 2). */
 static inline void push(ss_cpu *c, unsigned bytes, uint64_t v)
 {
+	if (__builtin_expect(c->legacy, 0)) {
+		ss_push_legacy(c, bytes, v);
+		return;
+	}
 	uint64_t sp = c->r.gpr[SS_RSP] - bytes;
-	lin_write(c, lin_of(c, SS_SEG_SS, sp), bytes, v);
+	lin_write(c, sp, bytes, v);
 	c->r.gpr[SS_RSP] = sp;
 }
 
 static inline uint64_t pop(ss_cpu *c, unsigned bytes)
 {
+	if (__builtin_expect(c->legacy, 0))
+		return ss_pop_legacy(c, bytes);
 	uint64_t sp = c->r.gpr[SS_RSP];
-	uint64_t v = lin_read(c, lin_of(c, SS_SEG_SS, sp), bytes);
+	uint64_t v = lin_read(c, sp, bytes);
 	c->r.gpr[SS_RSP] = sp + bytes;
 	return v;
 }
@@ -470,9 +518,39 @@ static inline uint64_t icount_now(const ss_cpu *c)
 	return c->cur ? c->blk_icount + (uint64_t)(c->cur - c->blk_base) : c->icount;
 }
 
-/* ---- system (system.c, cpuid.c, msr.c) ---- */
-/* Loads a data segment register from the GDT/LDT (64-bit mode rules). */
+/* ---- modes (modes.c), segmentation (segment.c), far transfers (far.c) ---- */
+/* Recomputes c->mode / c->legacy from CR0.PE, EFER.LMA, CS and RFLAGS.VM; ends the block. */
+void ss_mode_update(ss_cpu *c);
+const char *ss_mode_name(unsigned mode);
+/* MOV CR0 writing v: EFER.LMA follows CR0.PG with EFER.LME (#GP(0) without CR4.PAE, from 64-bit
+ * code, or when leaving long mode from 64-bit code). Called before CR0 is updated. */
+void ss_cr0_paging(ss_cpu *c, uint64_t v);
+/* Loads a data segment register or SS: real mode (base = sel << 4) or from the GDT/LDT with the
+ * descriptor checks of APM vol. 2 §4.8 (#GP(sel), #NP(sel), #SS(sel)), setting the accessed bit. */
 void ss_load_seg(ss_cpu *c, unsigned seg, uint16_t sel);
+/* Reads the 8-byte descriptor of sel from the GDT or LDT; raises vec(sel) beyond the limit. */
+void ss_read_desc(ss_cpu *c, uint16_t sel, uint8_t d[8], int vec);
+uint16_t ss_desc_attr(const uint8_t d[8]);
+uint64_t ss_desc_base(const uint8_t d[8]);
+uint32_t ss_desc_limit(const uint8_t d[8]);
+/* Event delivery outside long mode: real mode through the IVT, protected mode through 32-bit and
+ * 16-bit interrupt and trap gates (task gates leave with SS_CPU_EXIT_UNSUPPORTED). */
+void ss_deliver_legacy(ss_cpu *c, int vec, int has_err, uint32_t err, int soft, uint64_t ret_rip);
+/* IRET in every mode but 64-bit IRETQ (which system.c keeps on its own path). */
+void ss_iret_other(ss_cpu *c, const ss_insn *i);
+/* Near branches, RET, ENTER/LEAVE of 16- and 32-bit code (legacy.c): IP/EIP wrap at the operand
+ * size and are checked against the CS limit (#GP(0)). */
+void ss_jump_legacy(ss_cpu *c, unsigned osz, uint64_t target);
+void ss_call_legacy(ss_cpu *c, unsigned osz, uint64_t target);
+void ss_ret_legacy(ss_cpu *c, unsigned osz, unsigned imm);
+void ss_leave_legacy(ss_cpu *c, unsigned osz);
+void ss_enter_legacy(ss_cpu *c, unsigned osz, unsigned size, unsigned level);
+/* The stack slot at rSP in any mode, not popped. */
+uint64_t ss_stack_peek(ss_cpu *c, unsigned n);
+/* Leaves the run loop with SS_CPU_EXIT_UNSUPPORTED naming what is not implemented. */
+_Noreturn void ss_unsupported(ss_cpu *c, const char *what);
+
+/* ---- system (system.c, cpuid.c, msr.c) ---- */
 void ss_cpuid(ss_cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4]);
 /* Returns 0 and the value, or -1 when the MSR is not implemented by the core. */
 int ss_msr_read(ss_cpu *c, uint32_t msr, uint64_t *v);

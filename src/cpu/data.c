@@ -31,8 +31,8 @@ void ss_op_mov_rm_imm(ss_cpu *c, const ss_insn *i)
 
 void ss_op_mov_moffs(ss_cpu *c, const ss_insn *i)
 {
-	uint64_t off = i->asz == 2 ? (i->imm & 0xffffffffu) : i->imm;
-	uint64_t lin = lin_of(c, i->seg, off);
+	uint64_t off = i->imm & ss_size_mask[i->asz];
+	uint64_t lin = lin_of_n(c, i->seg, off, 1u << i->osz, i->aux);
 	if (i->aux == 0)
 		reg_set(c, SS_RAX, i->osz, ss_lin_read(c, lin, 1u << i->osz, SS_CPU_ACC_READ));
 	else
@@ -151,8 +151,7 @@ void ss_op_cwd(ss_cpu *c, const ss_insn *i)
 void ss_op_xlat(ss_cpu *c, const ss_insn *i)
 {
 	uint64_t off = c->r.gpr[SS_RBX] + (c->r.gpr[SS_RAX] & 0xff);
-	if (i->asz == 2)
-		off &= 0xffffffffu;
+	off &= ss_size_mask[i->asz];
 	reg_set(c, SS_RAX, 0, ss_lin_read(c, lin_of(c, i->seg, off), 1, SS_CPU_ACC_READ));
 }
 

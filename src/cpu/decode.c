@@ -106,7 +106,43 @@ static void specialize(ss_insn *i)
 
 int ss_decode(const uint8_t *b, unsigned avail, ss_insn *out)
 {
+	return ss_decode_mode(b, avail, SS_MODE_LONG64, out);
+}
+
+/* The 16-bit ModRM forms (APM vol. 3 §1.4.2 Table 1-12): base and index pairs, BP defaults to SS.
+ */
+static int modrm16(const uint8_t *b, unsigned *p, unsigned avail, unsigned mod, unsigned rmf,
+		   ss_insn *out)
+{
+	static const uint8_t base16[8] = {SS_RBX,   SS_RBX,   SS_RBP, SS_RBP,
+					  REG_NONE, REG_NONE, SS_RBP, SS_RBX};
+	static const uint8_t index16[8] = {SS_RSI, SS_RDI, SS_RSI,   SS_RDI,
+					   SS_RSI, SS_RDI, REG_NONE, REG_NONE};
+	unsigned dispsz = mod == 1 ? 1 : mod == 2 ? 2 : 0;
+	out->base = base16[rmf];
+	out->index = index16[rmf];
+	if (mod == 0 && rmf == 6) {
+		out->base = REG_NONE;
+		dispsz = 2;
+	}
+	out->seg = out->base == SS_RBP ? SS_SEG_SS : SS_SEG_DS;
+	if (*p + dispsz > avail)
+		return -1;
+	if (dispsz == 1)
+		out->disp = (int8_t)b[*p];
+	else if (dispsz == 2)
+		out->disp = (int16_t)(uint16_t)le(b + *p, 2);
+	*p += dispsz;
+	return 0;
+}
+
+int ss_decode_mode(const uint8_t *b, unsigned avail, unsigned mode, ss_insn *out)
+{
 	unsigned p = 0, rex = 0, opsz16 = 0, adsz32 = 0, rep = 0, lock = 0, seg = 0xff;
+	/* Defaults by mode (APM vol. 3 §1.2.2-§1.2.3): 0x66 and 0x67 toggle them outside 64-bit. */
+	unsigned is64 = mode == SS_MODE_LONG64;
+	unsigned d16 = mode == SS_MODE_REAL || mode == SS_MODE_VM86 || mode == SS_MODE_PROT16 ||
+		       mode == SS_MODE_COMPAT16;
 	memset(out, 0, sizeof(*out));
 	out->base = REG_NONE;
 	out->index = REG_NONE;
@@ -118,7 +154,7 @@ int ss_decode(const uint8_t *b, unsigned avail, ss_insn *out)
 		if (p >= avail)
 			return avail < 15 ? 0 : bad(out, 15);
 		uint8_t x = b[p];
-		if ((x & 0xF0) == 0x40) {
+		if (is64 && (x & 0xF0) == 0x40) { /* REX; INC/DEC r elsewhere */
 			rex = x;
 			continue;
 		}
@@ -132,9 +168,14 @@ int ss_decode(const uint8_t *b, unsigned avail, ss_insn *out)
 			adsz32 = 1;
 		else if (x == 0x64 || x == 0x65)
 			seg = x == 0x64 ? SS_SEG_FS : SS_SEG_GS;
-		else if (x == 0x26 || x == 0x2E || x == 0x36 || x == 0x3E)
-			; /* ES/CS/SS/DS overrides are ignored in 64-bit mode */
-		else
+		else if (x == 0x26 || x == 0x2E || x == 0x36 || x == 0x3E) {
+			/* ES/CS/SS/DS overrides are ignored in 64-bit mode. */
+			if (!is64)
+				seg = x == 0x26	  ? SS_SEG_ES
+				      : x == 0x2E ? SS_SEG_CS
+				      : x == 0x36 ? SS_SEG_SS
+						  : SS_SEG_DS;
+		} else
 			break;
 		rex = 0;
 	}
@@ -182,6 +223,8 @@ int ss_decode(const uint8_t *b, unsigned avail, ss_insn *out)
 			continue;
 		if ((c->flags & OPF_REGM) && mod != 3)
 			continue;
+		if ((c->flags & OPF_I64) ? is64 : (c->flags & OPF_O64) && !is64)
+			continue; /* invalid in (or only valid in) 64-bit mode */
 		o = c;
 		break;
 	}
@@ -194,9 +237,11 @@ int ss_decode(const uint8_t *b, unsigned avail, ss_insn *out)
 	out->modrm = (uint8_t)modrm;
 	out->rep = (uint8_t)rep;
 	out->lock = (uint8_t)lock;
-	out->asz = adsz32 ? 2 : 3;
+	out->asz = is64 ? (adsz32 ? 2 : 3) : (d16 ^ adsz32) ? 1 : 2;
 	if (fl & OPF_B)
 		out->osz = 0;
+	else if (!is64)
+		out->osz = (d16 ^ opsz16) ? 1 : 2;
 	else if (fl & OPF_F64)
 		out->osz = 3;
 	else if (rex & 8)
@@ -218,6 +263,9 @@ int ss_decode(const uint8_t *b, unsigned avail, ss_insn *out)
 			unsigned rm = rmf | ((rex & 1) << 3);
 			out->mod3 = 1;
 			out->rm = (fl & (OPF_B | OPF_RMB)) ? reg8(rm, rex) : (uint8_t)rm;
+		} else if (out->asz == 1) {
+			if (modrm16(b, &p, avail, mod, rmf, out))
+				return avail < 15 ? 0 : bad(out, 15);
 		} else {
 			unsigned base = rmf, dispsz = mod == 1 ? 1 : mod == 2 ? 4 : 0;
 			out->seg = SS_SEG_DS;
@@ -236,7 +284,8 @@ int ss_decode(const uint8_t *b, unsigned avail, ss_insn *out)
 					out->base = (uint8_t)(base | ((rex & 1) << 3));
 				}
 			} else if (rmf == 5 && mod == 0) {
-				out->base = REG_RIP;
+				out->base =
+				    is64 ? REG_RIP : REG_NONE; /* disp32 alone outside 64-bit */
 				dispsz = 4;
 			} else {
 				out->base = (uint8_t)(base | ((rex & 1) << 3));
@@ -273,12 +322,17 @@ int ss_decode(const uint8_t *b, unsigned avail, ss_insn *out)
 	else if (fl & OPF_I16I8)
 		isz = 3;
 	else if (fl & OPF_MOFFS)
-		isz = adsz32 ? 4 : 8;
+		isz = 1u << out->asz;
+	else if (fl & OPF_PTR)
+		isz = out->osz == 1 ? 4 : 6; /* ptr16:16 or ptr16:32 */
 	if (p + isz > avail)
 		return avail < 15 ? 0 : bad(out, 15);
 	if (fl & OPF_I16I8) {
 		out->imm = le(b + p, 2);
 		out->imm2 = b[p + 2];
+	} else if (fl & OPF_PTR) {
+		out->imm = le(b + p, isz - 2);
+		out->imm2 = (uint16_t)le(b + p + isz - 2, 2);
 	} else if (isz) {
 		uint64_t v = le(b + p, isz);
 		if (fl & OPF_MOFFS)

@@ -50,6 +50,10 @@ static int has_error_code(int vec)
 
 void ss_deliver_event(ss_cpu *c, int vec, int has_err, uint32_t err, int soft, uint64_t ret_rip)
 {
+	if (!(c->r.efer & EFER_LMA)) {
+		ss_deliver_legacy(c, vec, has_err, err, soft, ret_rip); /* far.c */
+		return;
+	}
 	uint32_t ext = soft ? 0 : 1;
 	uint32_t gate_err = (uint32_t)vec * 8 + 2 + ext;
 	if ((uint64_t)vec * 16 + 15 > c->r.idtr.limit)
@@ -125,6 +129,7 @@ void ss_deliver_event(ss_cpu *c, int vec, int has_err, uint32_t err, int soft, u
 		nfl &= ~(uint64_t)F_IF;
 	ss_flags_set(c, nfl);
 	ss_set_cpl(c, ncpl);
+	ss_mode_update(c); /* from compatibility mode into 64-bit code */
 	c->r.rip = target;
 	c->brk = 1;
 	(void)has_error_code;

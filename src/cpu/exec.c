@@ -54,6 +54,7 @@ int ss_cpu_new(const ss_cpu_config *cfg, ss_cpu **out, ss_error *err)
 	c->r.pat = 0x0007040600070406ull;
 	c->r.apic_base = 0xfee00900;
 	c->exit_pending = -1;
+	ss_mode_update(c);
 	ss_tlb_flush_all(c);
 	*out = c;
 	return 0;
@@ -108,6 +109,7 @@ void ss_cpu_set_long_mode(ss_cpu *c, bool user)
 		c->r.seg[s] = (ss_cpu_seg){(uint16_t)(user ? 0x2b : 0x10),
 					   (uint16_t)(0xc93 | (dpl << 5)), 0xffffffffu, 0};
 	}
+	ss_mode_update(c);
 	ss_cpu_flush_tlb(c);
 }
 
@@ -143,11 +145,10 @@ void ss_op_ud(ss_cpu *c, const ss_insn *i)
 
 static inline uint64_t block_key(const ss_cpu *c)
 {
-	/* Mode (CS.L/CS.D), encryption context (ASID, C-bit) and the fetch's RMP permission
+	/* Mode (enum ss_mode), encryption context (ASID, C-bit) and the fetch's RMP permission
 	 * (VMPL, user or supervisor execute: cpu-svm-sev.md §8.3) select the decoding. */
-	return ((uint64_t)c->asid << 16) | ((uint64_t)c->c_bit_default << 8) |
-	       ((uint64_t)c->vmpl << 4) | ((uint64_t)(c->r.cpl == 3) << 3) |
-	       ((c->r.seg[SS_SEG_CS].attr >> 9) & 3);
+	return ((uint64_t)c->asid << 16) | ((uint64_t)c->c_bit_default << 12) |
+	       ((uint64_t)c->vmpl << 8) | ((uint64_t)(c->r.cpl == 3) << 7) | c->mode;
 }
 
 static inline unsigned block_slot(uint64_t pa)
@@ -177,7 +178,8 @@ static unsigned fetch_bytes(ss_cpu *c, uint64_t pa, uint64_t gpa, uint8_t *buf, 
 	return 0;
 }
 
-static void decode_block(ss_cpu *c, ss_block *b, uint64_t pa, uint64_t gpa, uint64_t key)
+static void decode_block(ss_cpu *c, ss_block *b, uint64_t lin, uint64_t pa, uint64_t gpa,
+			 uint64_t key)
 {
 	uint8_t win[384 + 16];
 	unsigned off = (unsigned)(pa & 0xfff), room = 4096 - off;
@@ -190,10 +192,9 @@ static void decode_block(ss_cpu *c, ss_block *b, uint64_t pa, uint64_t gpa, uint
 	}
 	ss_code_page_mark(c, pa >> 12);
 	unsigned pos = 0, n = 0;
-	uint64_t lin = c->r.rip;
 	while (n < SS_BLOCK_INSNS) {
 		ss_insn *i = &b->insn[n];
-		int len = ss_decode(win + pos, have - pos, i);
+		int len = ss_decode_mode(win + pos, have - pos, c->mode, i);
 		if (len == 0) {
 			/* Needs bytes beyond the window: past the page end, or past the buffer. */
 			if (n > 0)
@@ -205,14 +206,16 @@ static void decode_block(ss_cpu *c, ss_block *b, uint64_t pa, uint64_t gpa, uint
 			/* The first instruction crosses into the next page: translate it (may #PF).
 			 */
 			uint64_t gpa2;
-			uint64_t pa2 = ss_xlat_fetch_g(c, (lin | 0xfff) + 1, &gpa2);
+			uint64_t next = (lin | 0xfff) + 1;
+			uint64_t pa2 =
+			    ss_xlat_fetch_g(c, c->legacy ? next & 0xffffffffu : next, &gpa2);
 			unsigned more = 15 - (have - pos);
 			if (!fetch_bytes(c, pa2, gpa2, win + have, more)) {
 				c->exc_cr2 = pa2;
 				ss_exit_insn(c, SS_CPU_EXIT_MEM);
 			}
 			ss_code_page_mark(c, pa2 >> 12);
-			len = ss_decode(win + pos, have - pos + more, i);
+			len = ss_decode_mode(win + pos, have - pos + more, c->mode, i);
 			if (len == 0)
 				len = -1;
 			n++;
@@ -237,6 +240,12 @@ static ss_block *get_block(ss_cpu *c)
 	uint64_t rip = c->r.rip, pa, gpa;
 	c->insn_rip = rip;
 	c->cur = NULL;
+	if (__builtin_expect(c->legacy, 0)) {
+		/* CS base + EIP, within the CS limit (APM vol. 2 §4.12.2). */
+		if (rip > c->r.seg[SS_SEG_CS].limit)
+			ss_raise(c, EXC_GP, 0, 1);
+		rip = (c->r.seg[SS_SEG_CS].base + rip) & 0xffffffffu;
+	}
 	if ((rip >> 12) == c->fetch_vpn) {
 		pa = (c->fetch_ppn << 12) | (rip & 0xfff);
 		gpa = (c->fetch_gpn << 12) | (rip & 0xfff);
@@ -249,7 +258,7 @@ static ss_block *get_block(ss_cpu *c)
 	uint64_t key = block_key(c);
 	ss_block *b = &c->blocks[block_slot(pa)];
 	if (b->pa != pa || b->key != key)
-		decode_block(c, b, pa, gpa, key);
+		decode_block(c, b, rip, pa, gpa, key);
 	return b;
 }
 
@@ -268,11 +277,11 @@ static int double_fault_class(int first, int second)
 int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 {
 	memset(exit, 0, sizeof(*exit));
-	if (!(c->r.efer & EFER_LMA) || !((c->r.seg[SS_SEG_CS].attr >> 9) & 1))
+	ss_mode_update(c);
+	if (c->mode == SS_MODE_VM86)
 		return ss_fail(err, SS_ENOTIMPL,
-			       "cpu: only 64-bit mode is implemented (EFER.LMA=%d, CS.L=%d)",
-			       (int)((c->r.efer >> 10) & 1), (c->r.seg[SS_SEG_CS].attr >> 9) & 1);
-	if (!(c->r.cr0 & CR0_PG) && !c->cfg.flat_long_mode)
+			       "cpu: virtual-8086 mode (RFLAGS.VM=1) is not implemented");
+	if ((c->r.efer & EFER_LMA) && !(c->r.cr0 & CR0_PG) && !c->cfg.flat_long_mode)
 		return ss_fail(
 		    err, SS_EUNSUPPORTED,
 		    "cpu: long mode with CR0.PG=0 needs the flat_long_mode test setting");

@@ -293,22 +293,22 @@ static _Noreturn void page_fault(ss_cpu *c, uint64_t lin, int k, uint32_t bits)
 }
 
 /* Guest page-table entries live at guest-physical addresses: through the nested tables. */
-static uint64_t pte_read(ss_cpu *c, uint64_t gpa)
+static uint64_t pte_read_n(ss_cpu *c, uint64_t gpa, unsigned n)
 {
 	/* Guest tables are always private (§9.4: the glue ignores c_bit for them); the RMP checks
 	 * the nested mapping's size, a guest without a key uses the nested PTE's host key. */
 	ss_tlb_entry e = {.c_bit = c->c_bit_default};
-	uint64_t v, spa = gpa;
+	uint64_t v = 0, spa = gpa;
 	if (c->npt_on) {
 		spa = ss_npt_xlat(c, gpa, 0, 0, 1);
 		e.map_size = c->npt_map;
 		e.host_c = c->npt_c;
 	}
-	phys_rw_e(c, &e, spa, gpa, &v, 8, SS_CPU_ACC_PTW, 0);
+	phys_rw_e(c, &e, spa, gpa, &v, n, SS_CPU_ACC_PTW, 0);
 	return v;
 }
 
-static void pte_write(ss_cpu *c, uint64_t gpa, uint64_t v)
+static void pte_write_n(ss_cpu *c, uint64_t gpa, uint64_t v, unsigned n)
 {
 	ss_tlb_entry e = {.c_bit = c->c_bit_default};
 	uint64_t spa = gpa;
@@ -317,12 +317,106 @@ static void pte_write(ss_cpu *c, uint64_t gpa, uint64_t v)
 		e.map_size = c->npt_map;
 		e.host_c = c->npt_c;
 	}
-	phys_rw_e(c, &e, spa, gpa, &v, 8, SS_CPU_ACC_PTW, 1);
+	phys_rw_e(c, &e, spa, gpa, &v, n, SS_CPU_ACC_PTW, 1);
+}
+
+static uint64_t pte_read(ss_cpu *c, uint64_t gpa)
+{
+	return pte_read_n(c, gpa, 8);
+}
+
+/* What a walk found: the leaf, the combined permissions and the entries to mark accessed. */
+typedef struct walk_res {
+	uint64_t ptes_pa[5];
+	unsigned n, esz; /* entries to update and their size (4 or 8 bytes) */
+	uint64_t pte, page_size, base;
+	uint64_t allow_w, allow_u, nx;
+	int c_bit;
+} walk_res;
+
+static void walk_finish(ss_cpu *c, uint64_t lin, int k, ss_tlb_entry *e, walk_res *w);
+
+/* Paging outside long mode (APM vol. 2 §5.2-§5.3): 32-bit paging (two levels of 4-byte entries,
+ * 4 MiB pages with CR4.PSE and PDE bits 20:13 as physical bits 39:32) and PAE paging (a 4-entry
+ * PDPT at CR3[31:5], then 8-byte PD and PT entries with 2 MiB pages and NX). */
+static void walk_legacy(ss_cpu *c, uint64_t lin, int k, ss_tlb_entry *e)
+{
+	walk_res w = {.allow_w = 1, .allow_u = 1, .page_size = 4096};
+	lin &= 0xffffffffu;
+	if (!(c->r.cr4 & CR4_PAE)) {
+		w.esz = 4;
+		w.c_bit = c->c_bit_default; /* no C-bit in 4-byte entries */
+		uint64_t pa = (c->r.cr3 & 0xfffff000u) + ((lin >> 22) << 2);
+		uint64_t pde = pte_read_n(c, pa, 4);
+		w.ptes_pa[w.n++] = pa;
+		if (!(pde & PTE_P))
+			page_fault(c, lin, k, 0);
+		w.allow_w = (pde >> 1) & 1;
+		w.allow_u = (pde >> 2) & 1;
+		if ((pde & PTE_PS) && (c->r.cr4 & CR4_PSE)) {
+			if (pde & (1u << 21))
+				page_fault(c, lin, k, PF_P | PF_RSVD);
+			w.pte = pde;
+			w.page_size = 4u << 20;
+			w.base = (pde & 0xffc00000u) | (((pde >> 13) & 0xff) << 32);
+			walk_finish(c, lin, k, e, &w);
+			return;
+		}
+		pa = (pde & 0xfffff000u) + (((lin >> 12) & 0x3ff) << 2);
+		uint64_t pte = pte_read_n(c, pa, 4);
+		w.ptes_pa[w.n++] = pa;
+		if (!(pte & PTE_P))
+			page_fault(c, lin, k, 0);
+		w.allow_w &= (pte >> 1) & 1;
+		w.allow_u &= (pte >> 2) & 1;
+		w.pte = pte;
+		w.base = pte & 0xfffff000u;
+		walk_finish(c, lin, k, e, &w);
+		return;
+	}
+	uint64_t cmask = c->cbit_pos ? (1ull << c->cbit_pos) : 0;
+	uint64_t rsvd_nx = (c->r.efer & EFER_NXE) ? 0 : PTE_NX;
+	w.esz = 8;
+	/* The PDPTE has no R/W, U/S, A or NX (those bits are reserved). */
+	uint64_t pdpte = pte_read(c, (c->r.cr3 & 0xffffffe0u) + ((lin >> 30) << 3));
+	if (!(pdpte & PTE_P))
+		page_fault(c, lin, k, 0);
+	if (pdpte & (0x1e6ull | PTE_NX))
+		page_fault(c, lin, k, PF_P | PF_RSVD);
+	uint64_t table = pdpte & PTE_ADDR & ~cmask, pte = 0;
+	for (int lvl = 2; lvl >= 1; lvl--) {
+		unsigned shift = 12 + 9 * (unsigned)(lvl - 1);
+		uint64_t pa = table + (((lin >> shift) & 511) << 3);
+		pte = pte_read(c, pa);
+		w.ptes_pa[w.n++] = pa;
+		if (!(pte & PTE_P))
+			page_fault(c, lin, k, 0);
+		if (pte & rsvd_nx)
+			page_fault(c, lin, k, PF_P | PF_RSVD);
+		w.allow_w &= (pte >> 1) & 1;
+		w.allow_u &= (pte >> 2) & 1;
+		w.nx |= pte >> 63;
+		if (lvl == 2 && (pte & PTE_PS)) {
+			if (pte & 0x1fe000ull)
+				page_fault(c, lin, k, PF_P | PF_RSVD);
+			w.page_size = 2u << 20;
+			break;
+		}
+		table = pte & PTE_ADDR & ~cmask;
+	}
+	w.pte = pte;
+	w.base = pte & PTE_ADDR & ~cmask & ~(w.page_size - 1);
+	w.c_bit = cmask ? (pte & cmask) != 0 : c->c_bit_default;
+	walk_finish(c, lin, k, e, &w);
 }
 
 /* Walks the page tables for lin; fills *e (without the host pointer) or raises #PF. */
 static void walk(ss_cpu *c, uint64_t lin, int k, ss_tlb_entry *e)
 {
+	if (!long_mode(c)) {
+		walk_legacy(c, lin, k, e);
+		return;
+	}
 	int levels = (c->r.cr4 & CR4_LA57) ? 5 : 4;
 	uint64_t cmask = c->cbit_pos ? (1ull << c->cbit_pos) : 0;
 	uint64_t table = c->r.cr3 & PTE_ADDR & ~cmask;
@@ -358,6 +452,22 @@ static void walk(ss_cpu *c, uint64_t lin, int k, ss_tlb_entry *e)
 	}
 	if (lvl < 1)
 		lvl = 1;
+	walk_res w = {.n = (unsigned)n, .esz = 8, .pte = pte, .page_size = page_size};
+	memcpy(w.ptes_pa, ptes_pa, sizeof(ptes_pa));
+	w.allow_w = allow_w;
+	w.allow_u = allow_u;
+	w.nx = nx;
+	w.base = pte & PTE_ADDR & ~cmask & ~(page_size - 1);
+	w.c_bit = cmask ? (pte & cmask) != 0 : c->c_bit_default;
+	walk_finish(c, lin, k, e, &w);
+}
+
+/* The part every paging mode shares: permission checks, A/D updates and the TLB entry. */
+static void walk_finish(ss_cpu *c, uint64_t lin, int k, ss_tlb_entry *e, walk_res *w)
+{
+	uint64_t allow_w = w->allow_w, allow_u = w->allow_u, nx = w->nx, pte = w->pte;
+	uint64_t page_size = w->page_size;
+	int n = (int)w->n;
 
 	/* Permission checks (APM vol. 2 §5.6). */
 	int user = c->r.cpl == 3;
@@ -376,24 +486,23 @@ static void walk(ss_cpu *c, uint64_t lin, int k, ss_tlb_entry *e)
 
 	/* Accessed on every level, Dirty on the leaf for writes. */
 	for (int j = 0; j < n; j++) {
-		uint64_t v = pte_read(c, ptes_pa[j]);
+		uint64_t v = pte_read_n(c, w->ptes_pa[j], w->esz);
 		uint64_t nv = v | PTE_A;
 		if (j == n - 1 && k == K_W)
 			nv |= PTE_D;
 		if (nv != v)
-			pte_write(c, ptes_pa[j], nv);
+			pte_write_n(c, w->ptes_pa[j], nv, w->esz);
 		if (j == n - 1)
 			pte = nv;
 	}
 
-	uint64_t base = pte & PTE_ADDR & ~cmask & ~(page_size - 1);
-	uint64_t pa = base + (lin & (page_size - 1));
+	uint64_t pa = w->base + (lin & (page_size - 1));
 	e->vpn = lin >> 12;
 	e->gpn = pa >> 12;
 	e->ppn = (c->npt_on ? ss_npt_xlat(c, pa, k == K_W, k == K_X, 0) : pa) >> 12;
 	e->asid = c->asid;
 	/* Private or shared: the leaf PTE's C-bit (§9.4); the glue keeps fetches private. */
-	e->c_bit = cmask ? (pte & cmask) != 0 : c->c_bit_default;
+	e->c_bit = (uint8_t)w->c_bit;
 	e->host_c = c->npt_on ? c->npt_c : 0;
 	e->map_size = c->npt_on ? c->npt_map : 0;
 	/* Permissions per context (user, supervisor, supervisor with AC). A write is cached only

@@ -40,6 +40,9 @@ enum { M0 = 0, M0F = 1, M0F01 = 2, SS_NMAPS = 3 };
 #define OPF_W	   0x200000u  /* writes memory (fetch-window invalidation hint) */
 #define OPF_RMB	   0x800000u  /* the r/m operand alone is a byte (MOVZX/MOVSX Gv, Eb) */
 #define OPF_FREG   0x1000000u /* ModRM.mod is ignored: r/m is always a register (MOV CR/DR) */
+#define OPF_I64	   0x400000u  /* invalid in 64-bit mode (#UD) */
+#define OPF_O64	   0x2000000u /* valid only in 64-bit mode */
+#define OPF_PTR	   0x4000000u /* far pointer ptr16:16 / ptr16:32: offset in imm, selector in imm2 */
 
 #define SS_ALU_ROWS(X, N, m, k, L)                                                                 \
 	X(N##_EbGb, m, alu_rm_r, k, M0, (k)*8 + 0, ANY, OPF_MODRM | OPF_B | L)                     \
@@ -102,9 +105,9 @@ enum { M0 = 0, M0F = 1, M0F01 = 2, SS_NMAPS = 3 };
 	X(INC_Ev, "inc", incdec, 0, M0, 0xFF, 0, OPF_MODRM | OPF_LOCK)                             \
 	X(DEC_Ev, "dec", incdec, 1, M0, 0xFF, 1, OPF_MODRM | OPF_LOCK)                             \
 	X(CALL_Ev, "call", call_rm, 0, M0, 0xFF, 2, OPF_MODRM | OPF_F64 | OPF_END)                 \
-	X(CALLF_Ep, "callf", far_unimpl, 0, M0, 0xFF, 3, OPF_MODRM | OPF_MEM | OPF_END)            \
+	X(CALLF_Ep, "callf", far_ep, 1, M0, 0xFF, 3, OPF_MODRM | OPF_MEM | OPF_END)                \
 	X(JMP_Ev, "jmp", jmp_rm, 0, M0, 0xFF, 4, OPF_MODRM | OPF_F64 | OPF_END)                    \
-	X(JMPF_Ep, "jmpf", far_unimpl, 0, M0, 0xFF, 5, OPF_MODRM | OPF_MEM | OPF_END)              \
+	X(JMPF_Ep, "jmpf", far_ep, 0, M0, 0xFF, 5, OPF_MODRM | OPF_MEM | OPF_END)                  \
 	X(PUSH_Ev, "push", push_rm, 0, M0, 0xFF, 6, OPF_MODRM | OPF_D64)                           \
 	X(POP_Ev, "pop", pop_rm, 0, M0, 0x8F, 0, OPF_MODRM | OPF_D64)                              \
 	X(IMUL_GvEv, "imul", imul2, 0, M0F, 0xAF, ANY, OPF_MODRM)                                  \
@@ -147,7 +150,34 @@ enum { M0 = 0, M0F = 1, M0F01 = 2, SS_NMAPS = 3 };
 	X(MOVZX_Gv_Ew, "movzx", movzx, 1, M0F, 0xB7, ANY, OPF_MODRM)                               \
 	X(MOVSX_Gv_Eb, "movsx", movsx, 0, M0F, 0xBE, ANY, OPF_MODRM | OPF_RMB)                     \
 	X(MOVSX_Gv_Ew, "movsx", movsx, 1, M0F, 0xBF, ANY, OPF_MODRM)                               \
-	X(MOVSXD, "movsxd", movsx, 2, M0, 0x63, ANY, OPF_MODRM)                                    \
+	X(MOVSXD, "movsxd", movsx, 2, M0, 0x63, ANY, OPF_MODRM | OPF_O64)                          \
+	X(ARPL, "arpl", arpl, 0, M0, 0x63, ANY, OPF_MODRM | OPF_I64)                               \
+	X(INC_r, "inc", incdec_reg, 0, M0, 0x40, ANY, OPF_REGOPC | OPF_I64)                        \
+	X(DEC_r, "dec", incdec_reg, 1, M0, 0x48, ANY, OPF_REGOPC | OPF_I64)                        \
+	X(PUSH_ES, "push", push_seg, SS_SEG_ES, M0, 0x06, ANY, OPF_I64)                            \
+	X(POP_ES, "pop", pop_seg, SS_SEG_ES, M0, 0x07, ANY, OPF_I64)                               \
+	X(PUSH_CS, "push", push_seg, SS_SEG_CS, M0, 0x0E, ANY, OPF_I64)                            \
+	X(PUSH_SS, "push", push_seg, SS_SEG_SS, M0, 0x16, ANY, OPF_I64)                            \
+	X(POP_SS, "pop", pop_seg, SS_SEG_SS, M0, 0x17, ANY, OPF_I64 | OPF_END)                     \
+	X(PUSH_DS, "push", push_seg, SS_SEG_DS, M0, 0x1E, ANY, OPF_I64)                            \
+	X(POP_DS, "pop", pop_seg, SS_SEG_DS, M0, 0x1F, ANY, OPF_I64)                               \
+	X(DAA, "daa", bcd, 0, M0, 0x27, ANY, OPF_I64)                                              \
+	X(DAS, "das", bcd, 1, M0, 0x2F, ANY, OPF_I64)                                              \
+	X(AAA, "aaa", bcd, 2, M0, 0x37, ANY, OPF_I64)                                              \
+	X(AAS, "aas", bcd, 3, M0, 0x3F, ANY, OPF_I64)                                              \
+	X(AAM, "aam", bcd, 4, M0, 0xD4, ANY, OPF_I8 | OPF_I64)                                     \
+	X(AAD, "aad", bcd, 5, M0, 0xD5, ANY, OPF_I8 | OPF_I64)                                     \
+	X(PUSHA, "pusha", pusha, 0, M0, 0x60, ANY, OPF_I64)                                        \
+	X(POPA, "popa", popa, 0, M0, 0x61, ANY, OPF_I64)                                           \
+	X(BOUND, "bound", bound, 0, M0, 0x62, ANY, OPF_MODRM | OPF_MEM | OPF_I64)                  \
+	X(INTO, "into", into, 0, M0, 0xCE, ANY, OPF_I64 | OPF_END)                                 \
+	X(CALLF_Ap, "callf", call_far, 0, M0, 0x9A, ANY, OPF_PTR | OPF_I64 | OPF_END)              \
+	X(JMPF_Ap, "jmpf", jmp_far, 0, M0, 0xEA, ANY, OPF_PTR | OPF_I64 | OPF_END)                 \
+	X(LES, "les", lxs, SS_SEG_ES, M0, 0xC4, ANY, OPF_MODRM | OPF_MEM | OPF_I64)                \
+	X(LDS, "lds", lxs, SS_SEG_DS, M0, 0xC5, ANY, OPF_MODRM | OPF_MEM | OPF_I64)                \
+	X(LSS, "lss", lxs, SS_SEG_SS, M0F, 0xB2, ANY, OPF_MODRM | OPF_MEM)                         \
+	X(LFS, "lfs", lxs, SS_SEG_FS, M0F, 0xB4, ANY, OPF_MODRM | OPF_MEM)                         \
+	X(LGS, "lgs", lxs, SS_SEG_GS, M0F, 0xB5, ANY, OPF_MODRM | OPF_MEM)                         \
 	X(XCHG_EbGb, "xchg", xchg_rm_r, 0, M0, 0x86, ANY, OPF_MODRM | OPF_B | OPF_LOCK)            \
 	X(XCHG_EvGv, "xchg", xchg_rm_r, 0, M0, 0x87, ANY, OPF_MODRM | OPF_LOCK)                    \
 	X(PAUSE, "pause", pause, 0, M0, 0x90, ANY, OPF_PF3)                                        \
@@ -183,8 +213,8 @@ enum { M0 = 0, M0F = 1, M0F01 = 2, SS_NMAPS = 3 };
 	X(JRCXZ, "jrcxz", loop, 3, M0, 0xE3, ANY, OPF_I8 | OPF_SX | OPF_REL | OPF_F64 | OPF_END)   \
 	X(RET_Iw, "ret", ret, 0, M0, 0xC2, ANY, OPF_I16 | OPF_F64 | OPF_END)                       \
 	X(RET, "ret", ret, 0, M0, 0xC3, ANY, OPF_F64 | OPF_END)                                    \
-	X(RETF_Iw, "retf", far_unimpl, 0, M0, 0xCA, ANY, OPF_I16 | OPF_END)                        \
-	X(RETF, "retf", far_unimpl, 0, M0, 0xCB, ANY, OPF_END)                                     \
+	X(RETF_Iw, "retf", retf, 0, M0, 0xCA, ANY, OPF_I16 | OPF_END)                              \
+	X(RETF, "retf", retf, 0, M0, 0xCB, ANY, OPF_END)                                           \
 	X(SETCC, "setcc", setcc, 0, M0F, 0x90, ANY, OPF_MODRM | OPF_B | OPF_CCOPC)                 \
 	X(CMOVCC, "cmovcc", cmovcc, 0, M0F, 0x40, ANY, OPF_MODRM | OPF_CCOPC)                      \
 	X(MOVSB, "movsb", movs, 0, M0, 0xA4, ANY, OPF_B)                                           \

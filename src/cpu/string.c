@@ -15,7 +15,7 @@ typedef struct strctx {
 static inline strctx str_setup(ss_cpu *c, const ss_insn *i)
 {
 	strctx s;
-	s.am = i->asz == 2 ? 0xffffffffu : ~0ull;
+	s.am = ss_size_mask[i->asz];
 	s.step = (c->r.rflags & F_DF) ? -(int64_t)(1u << i->osz) : (int64_t)(1u << i->osz);
 	return s;
 }
@@ -29,8 +29,10 @@ static inline void aset(ss_cpu *c, const strctx *s, unsigned r, uint64_t v)
 {
 	if (s->am == ~0ull)
 		c->r.gpr[r] = v;
-	else
+	else if (s->am == 0xffffffffu)
 		c->r.gpr[r] = v & s->am; /* 32-bit register write zero-extends */
+	else
+		c->r.gpr[r] = (c->r.gpr[r] & ~s->am) | (v & s->am); /* 16-bit keeps the rest */
 }
 
 static inline void advance(ss_cpu *c, const strctx *s, unsigned r)
@@ -44,33 +46,37 @@ static int one(ss_cpu *c, const ss_insn *i, const strctx *s, int kind)
 	unsigned n = 1u << i->osz;
 	switch (kind) {
 	case 0: { /* MOVS */
-		uint64_t v =
-		    ss_lin_read(c, lin_of(c, i->seg, areg(c, s, SS_RSI)), n, SS_CPU_ACC_READ);
-		ss_lin_write(c, areg(c, s, SS_RDI), n, v);
+		uint64_t v = ss_lin_read(c, lin_of_n(c, i->seg, areg(c, s, SS_RSI), n, 0), n,
+					 SS_CPU_ACC_READ);
+		ss_lin_write(c, lin_of_n(c, SS_SEG_ES, areg(c, s, SS_RDI), n, 1), n, v);
 		advance(c, s, SS_RSI);
 		advance(c, s, SS_RDI);
 		return 0;
 	}
 	case 1: { /* CMPS: flags of [RSI] - [RDI] */
-		uint64_t a =
-		    ss_lin_read(c, lin_of(c, i->seg, areg(c, s, SS_RSI)), n, SS_CPU_ACC_READ);
-		uint64_t b = ss_lin_read(c, areg(c, s, SS_RDI), n, SS_CPU_ACC_READ);
+		uint64_t a = ss_lin_read(c, lin_of_n(c, i->seg, areg(c, s, SS_RSI), n, 0), n,
+					 SS_CPU_ACC_READ);
+		uint64_t b = ss_lin_read(c, lin_of_n(c, SS_SEG_ES, areg(c, s, SS_RDI), n, 0), n,
+					 SS_CPU_ACC_READ);
 		ss_alu(c, 7, i->osz, a, b);
 		advance(c, s, SS_RSI);
 		advance(c, s, SS_RDI);
 		return 1;
 	}
 	case 2: /* STOS */
-		ss_lin_write(c, areg(c, s, SS_RDI), n, reg_get(c, SS_RAX, i->osz));
+		ss_lin_write(c, lin_of_n(c, SS_SEG_ES, areg(c, s, SS_RDI), n, 1), n,
+			     reg_get(c, SS_RAX, i->osz));
 		advance(c, s, SS_RDI);
 		return 0;
 	case 3: /* LODS */
 		reg_set(c, SS_RAX, i->osz,
-			ss_lin_read(c, lin_of(c, i->seg, areg(c, s, SS_RSI)), n, SS_CPU_ACC_READ));
+			ss_lin_read(c, lin_of_n(c, i->seg, areg(c, s, SS_RSI), n, 0), n,
+				    SS_CPU_ACC_READ));
 		advance(c, s, SS_RSI);
 		return 0;
 	default: { /* SCAS: flags of rAX - [RDI] */
-		uint64_t b = ss_lin_read(c, areg(c, s, SS_RDI), n, SS_CPU_ACC_READ);
+		uint64_t b = ss_lin_read(c, lin_of_n(c, SS_SEG_ES, areg(c, s, SS_RDI), n, 0), n,
+					 SS_CPU_ACC_READ);
 		ss_alu(c, 7, i->osz, reg_get(c, SS_RAX, i->osz), b);
 		advance(c, s, SS_RDI);
 		return 1;

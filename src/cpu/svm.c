@@ -228,7 +228,9 @@ void ss_svm_icpt_io(ss_cpu *c, const ss_insn *i, uint16_t port, unsigned size, i
 			(size == 1   ? SS_IOIO_SZ8
 			 : size == 2 ? SS_IOIO_SZ16
 				     : SS_IOIO_SZ32) |
-			(i->asz == 2 ? SS_IOIO_A32 : SS_IOIO_A64) |
+			(i->asz == 1   ? SS_IOIO_A16
+			 : i->asz == 2 ? SS_IOIO_A32
+				       : SS_IOIO_A64) |
 			((uint64_t)(str ? (in ? SS_SEG_ES : i->seg) : 0) << SS_IOIO_SEG_SHIFT) |
 			((uint64_t)port << SS_IOIO_PORT_SHIFT);
 	ss_vmexit(c, SS_SVM_EXIT_IOIO, info, c->insn_rip + i->len);

@@ -83,39 +83,6 @@ static uint32_t desc_limit(const uint8_t d[8])
 	return (d[6] & 0x80) ? (l << 12) | 0xfff : l;
 }
 
-void ss_load_seg(ss_cpu *c, unsigned seg, uint16_t sel)
-{
-	if (seg == SS_SEG_CS || seg >= SS_SEG_COUNT)
-		RAISE_UD(c);
-	ss_cpu_seg *s = &c->r.seg[seg];
-	if ((sel & 0xfffc) == 0) {
-		/* Null selector: allowed except SS at CPL 3 (APM vol. 2 §4.8.1); AMD keeps the
-		 * FS/GS base. */
-		if (seg == SS_SEG_SS && c->r.cpl == 3)
-			RAISE_GP0(c);
-		s->sel = sel;
-		s->attr = 0;
-		return;
-	}
-	uint8_t d[8];
-	read_desc(c, sel, d, EXC_GP);
-	unsigned type = d[5] & 0x1f, dpl = (d[5] >> 5) & 3, rpl = sel & 3;
-	if (seg == SS_SEG_SS) {
-		if ((type & 0x1a) != 0x12 || rpl != c->r.cpl || dpl != c->r.cpl)
-			ss_raise(c, EXC_GP, sel & 0xfffcu, 1);
-	} else {
-		/* Data, or readable code. */
-		if (!(type & 0x10) || (type & 0x0a) == 0x08)
-			ss_raise(c, EXC_GP, sel & 0xfffcu, 1);
-	}
-	if (!(d[5] & 0x80))
-		ss_raise(c, seg == SS_SEG_SS ? EXC_SS : EXC_NP, sel & 0xfffcu, 1);
-	s->sel = sel;
-	s->attr = desc_attr(d);
-	s->limit = desc_limit(d);
-	s->base = desc_base(d);
-}
-
 void ss_op_mov_rm_sreg(ss_cpu *c, const ss_insn *i)
 {
 	unsigned sr = (i->modrm >> 3) & 7;
@@ -141,9 +108,9 @@ void ss_op_mov_sreg_rm(ss_cpu *c, const ss_insn *i)
 void ss_op_iret(ss_cpu *c, const ss_insn *i)
 {
 	ss_svm_icpt(c, 3, 20, 0x74, 0, 0);
-	unsigned n = i->osz == 3 ? 8 : i->osz == 1 ? 2 : 4;
-	if (n != 8) {
-		ss_exit_insn(c, SS_CPU_EXIT_UNSUPPORTED); /* IRET/IRETD to legacy frames */
+	if (c->legacy || i->osz != 3) {
+		ss_iret_other(c, i); /* far.c: real, protected, compatibility; IRETD/IRETW */
+		return;
 	}
 	uint64_t sp = c->r.gpr[SS_RSP];
 	uint64_t f[5];
@@ -159,8 +126,10 @@ void ss_op_iret(ss_cpu *c, const ss_insn *i)
 		ss_raise(c, EXC_GP, cs & 0xfffcu, 1);
 	if (!(d[5] & 0x80))
 		ss_raise(c, EXC_NP, cs & 0xfffcu, 1);
-	if (!(d[6] & 0x20))
-		ss_exit_insn(c, SS_CPU_EXIT_UNSUPPORTED); /* return to compatibility mode */
+	if (!(d[6] & 0x20)) {
+		ss_iret_other(c, i); /* return to compatibility mode */
+		return;
+	}
 	if ((f[0] >> 47) != 0 && (f[0] >> 47) != 0x1ffff)
 		RAISE_GP0(c);
 	uint64_t old = ss_flags_get(c);
@@ -208,6 +177,8 @@ void ss_op_syscall(ss_cpu *c, const ss_insn *i)
 	(void)i;
 	if (!(c->r.efer & EFER_SCE))
 		RAISE_UD(c);
+	if (!(c->r.efer & EFER_LMA))
+		ss_unsupported(c, "SYSCALL outside long mode (legacy STAR entry)");
 	uint64_t fl = ss_flags_get(c);
 	c->r.gpr[SS_RCX] = c->r.rip;
 	c->r.gpr[11] = fl & ~(uint64_t)F_RF;
@@ -216,7 +187,9 @@ void ss_op_syscall(ss_cpu *c, const ss_insn *i)
 	c->r.seg[SS_SEG_SS] = (ss_cpu_seg){(uint16_t)(sel + 8), 0xc93, 0xffffffffu, 0};
 	ss_flags_set(c, fl & ~(c->r.sfmask | F_RF));
 	ss_set_cpl(c, 0);
-	c->r.rip = c->r.lstar;
+	/* From compatibility mode the entry point is CSTAR (APM vol. 2 §6.1.1). */
+	c->r.rip = c->mode == SS_MODE_LONG64 ? c->r.lstar : c->r.cstar;
+	ss_mode_update(c);
 	c->brk = 1;
 }
 
@@ -225,8 +198,10 @@ void ss_op_sysret(ss_cpu *c, const ss_insn *i)
 	if (!(c->r.efer & EFER_SCE))
 		RAISE_UD(c);
 	need_cpl0(c);
+	if (c->mode != SS_MODE_LONG64)
+		ss_unsupported(c, "SYSRET outside 64-bit mode");
 	if (i->osz != 3)
-		ss_exit_insn(c, SS_CPU_EXIT_UNSUPPORTED); /* SYSRET to compatibility mode */
+		ss_unsupported(c, "SYSRET to compatibility mode");
 	uint64_t t = c->r.gpr[SS_RCX];
 	if ((t >> 47) != 0 && (t >> 47) != 0x1ffff)
 		RAISE_GP0(c);
@@ -342,21 +317,21 @@ void ss_op_mov_r_cr(ss_cpu *c, const ss_insn *i)
 	case 8: v = c->r.cr8; break;
 	default: RAISE_UD(c);
 	}
-	c->r.gpr[i->rm] = v;
+	c->r.gpr[i->rm] = c->legacy ? (uint32_t)v : v;
 }
 
 void ss_op_mov_cr_r(ss_cpu *c, const ss_insn *i)
 {
 	need_cpl0(c);
 	ss_svm_icpt(c, 0, 16 + (i->reg & 15), 0x10u + (i->reg & 15), (1ull << 63) | i->rm, 0);
-	uint64_t v = c->r.gpr[i->rm];
+	uint64_t v = c->legacy ? (uint32_t)c->r.gpr[i->rm] : c->r.gpr[i->rm];
 	switch (i->reg) {
 	case 0:
 		if ((v >> 32) || ((v & CR0_PG) && !(v & CR0_PE)))
 			RAISE_GP0(c);
-		if (!(v & CR0_PG) && (c->r.efer & EFER_LMA))
-			ss_exit_insn(c, SS_CPU_EXIT_UNSUPPORTED); /* leaving long mode */
+		ss_cr0_paging(c, v); /* modes.c: long-mode activation and deactivation */
 		c->r.cr0 = v | CR0_ET;
+		ss_mode_update(c);
 		break;
 	case 2: c->r.cr2 = v; break;
 	case 3:
@@ -366,7 +341,9 @@ void ss_op_mov_cr_r(ss_cpu *c, const ss_insn *i)
 		break;
 	case 4:
 		/* Reserved bits (beyond those defined up to SMAP/PKE/CET) and clearing PAE in
-		 * long mode fault. */
+		 * long mode fault; so does LA57 outside long mode (APM vol. 2 §3.1.3). */
+		if ((v & CR4_LA57) && !(c->r.efer & EFER_LMA))
+			RAISE_GP0(c);
 		if ((v & ~0x3f77fffull) || ((c->r.efer & EFER_LMA) && !(v & CR4_PAE)))
 			RAISE_GP0(c);
 		if (((v ^ c->r.cr4) & CR4_LA57) && (c->r.efer & EFER_LMA))
@@ -395,7 +372,7 @@ void ss_op_mov_r_dr(ss_cpu *c, const ss_insn *i)
 		RAISE_UD(c); /* CR4.DE */
 	if (r == 4 || r == 5)
 		r += 2;
-	c->r.gpr[i->rm] = c->r.dr[r];
+	c->r.gpr[i->rm] = c->legacy ? (uint32_t)c->r.dr[r] : c->r.dr[r];
 }
 
 void ss_op_mov_dr_r(ss_cpu *c, const ss_insn *i)
@@ -403,7 +380,7 @@ void ss_op_mov_dr_r(ss_cpu *c, const ss_insn *i)
 	need_cpl0(c);
 	ss_svm_icpt(c, 1, 16 + (i->reg & 15), 0x30u + (i->reg & 15), (1ull << 63) | i->rm, 0);
 	unsigned r = i->reg;
-	uint64_t v = c->r.gpr[i->rm];
+	uint64_t v = c->legacy ? (uint32_t)c->r.gpr[i->rm] : c->r.gpr[i->rm];
 	if (r > 7)
 		RAISE_UD(c);
 	if ((r == 4 || r == 5) && (c->r.cr4 & 0x8))
@@ -419,19 +396,24 @@ void ss_op_sdt(ss_cpu *c, const ss_insn *i)
 {
 	ss_svm_icpt(c, 3, i->aux ? 6 : 7, i->aux ? 0x66 : 0x67, 0, 0);
 	const ss_cpu_dtr *t = i->aux ? &c->r.idtr : &c->r.gdtr;
-	uint64_t lin = mem_lin(c, i);
-	ss_lin_probe_write(c, lin, 10);
+	unsigned bn = c->legacy ? 4 : 8; /* SGDT/SIDT store a 32-bit base outside 64-bit mode */
+	uint64_t lin = mem_lin_n(c, i, 2 + bn, 1);
+	ss_lin_probe_write(c, lin, 2 + bn);
 	ss_lin_write(c, lin, 2, t->limit);
-	ss_lin_write(c, lin + 2, 8, t->base);
+	ss_lin_write(c, lin + 2, bn, t->base);
 }
 
 void ss_op_ldt(ss_cpu *c, const ss_insn *i)
 {
 	need_cpl0(c);
 	ss_svm_icpt(c, 3, i->aux ? 10 : 11, i->aux ? 0x6A : 0x6B, 0, 0);
-	uint64_t lin = mem_lin(c, i);
+	/* Outside 64-bit mode the base is 32 bits, or 24 with a 16-bit operand size (APM LGDT). */
+	unsigned bn = c->legacy ? 4 : 8;
+	uint64_t lin = mem_lin_n(c, i, 2 + bn, 0);
 	uint16_t limit = (uint16_t)ss_lin_read(c, lin, 2, SS_CPU_ACC_READ);
-	uint64_t base = ss_lin_read(c, lin + 2, 8, SS_CPU_ACC_READ);
+	uint64_t base = ss_lin_read(c, lin + 2, bn, SS_CPU_ACC_READ);
+	if (c->legacy && i->osz == 1)
+		base &= 0xffffffu;
 	if ((base >> 47) != 0 && (base >> 47) != 0x1ffff)
 		RAISE_GP0(c);
 	ss_cpu_dtr *t = i->aux ? &c->r.idtr : &c->r.gdtr;
@@ -451,10 +433,13 @@ void ss_op_sldt_str(ss_cpu *c, const ss_insn *i)
 
 void ss_op_lldt_ltr(ss_cpu *c, const ss_insn *i)
 {
+	if (c->mode == SS_MODE_REAL || c->mode == SS_MODE_VM86)
+		RAISE_UD(c); /* LLDT/LTR need protected mode */
 	need_cpl0(c);
 	ss_svm_icpt(c, 3, i->aux ? 13 : 12, i->aux ? 0x6D : 0x6C, 0, 0);
 	uint16_t sel = (uint16_t)rm_get(c, i, 1);
 	ss_cpu_seg *s = i->aux ? &c->r.tr : &c->r.ldtr;
+	int lma = (c->r.efer & EFER_LMA) != 0;
 	if ((sel & 0xfffc) == 0) {
 		if (i->aux)
 			RAISE_GP0(c); /* LTR with a null selector */
@@ -464,14 +449,15 @@ void ss_op_lldt_ltr(ss_cpu *c, const ss_insn *i)
 	}
 	if (sel & 4)
 		ss_raise(c, EXC_GP, sel & 0xfffcu, 1);
-	if ((uint32_t)(sel | 15u) > c->r.gdtr.limit)
+	if ((uint32_t)(sel | (lma ? 15u : 7u)) > c->r.gdtr.limit)
 		ss_raise(c, EXC_GP, sel & 0xfffcu, 1);
-	uint8_t d[16];
+	uint8_t d[16] = {0};
 	uint64_t at = c->r.gdtr.base + (sel & ~7u);
-	ss_sys_read(c, at, d, 16);
+	ss_sys_read(c, at, d, lma ? 16 : 8);
 	unsigned type = d[5] & 0x1f;
-	/* System descriptors: LDT type 2, available 64-bit TSS type 9. */
-	if (type != (i->aux ? 0x09u : 0x02u))
+	/* System descriptors: LDT type 2, available TSS type 9 (64-bit in long mode, 32-bit
+	 * otherwise) or, outside long mode, an available 16-bit TSS type 1. */
+	if (i->aux ? !(type == 0x09u || (!lma && type == 0x01u)) : type != 0x02u)
 		ss_raise(c, EXC_GP, sel & 0xfffcu, 1);
 	if (!(d[5] & 0x80))
 		ss_raise(c, EXC_NP, sel & 0xfffcu, 1);
