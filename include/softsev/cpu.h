@@ -190,7 +190,9 @@ typedef struct ss_cpu_exit {
 	uint8_t insn_len;     /* IO/MSR/HOOK: length of the instruction, for ss_cpu_skip */
 	uint64_t mem_pa;      /* MEM: physical address */
 	uint64_t vmexit_code; /* VMEXIT: the exit code written to the VMCB (abi/svm_exit.h) */
-	const char *detail;   /* VMEXIT with VMEXIT_INVALID: the consistency rule that failed */
+	/* VMEXIT with VMEXIT_INVALID: the consistency rule that failed; UNSUPPORTED: what the
+	 * interpreter does not implement (call gate, task switch, virtual-8086 mode, ...). */
+	const char *detail;
 } ss_cpu_exit;
 
 /* The CPUID model (cpuid.c): family 19h parts as seen by a guest or host. */
@@ -221,8 +223,10 @@ ss_cpu_regs *ss_cpu_regs_of(ss_cpu *c);
 /* Puts the CPU in 64-bit mode, CPL 0 (or 3 if user), flat segments, paging as in regs. */
 void ss_cpu_set_long_mode(ss_cpu *c, bool user);
 
-/* Runs up to max_insns instructions; fills *exit and returns 0, or a negative SS_E* code when the
- * CPU cannot continue (e.g. an unsupported mode), naming why in err. */
+/* Runs up to max_insns instructions in the mode the registers give (APM vol. 2 §1.2): real mode,
+ * 16- or 32-bit protected mode, 16- or 32-bit compatibility mode or 64-bit mode, with paging off,
+ * 32-bit, PAE or 4/5-level. Fills *exit and returns 0, or a negative SS_E* code when the CPU cannot
+ * continue (virtual-8086 mode, RFLAGS.VM=1, is not implemented), naming why in err. */
 int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err);
 
 /* Runs the guest of the VMCB at vmcb_pa (system-physical, 4 KiB aligned) as VMRUN does
