@@ -409,6 +409,49 @@ TEST(sev_es_cpuid_becomes_vc)
 	hv_free(&h);
 }
 
+/* VMRUN of guests outside long mode (issue 6): a real-mode guest (CR0.PE = 0, CS base =
+ * selector << 4) exits on IOIO with 16-bit addressing and on CPUID with RIP as an offset, and a
+ * 32-bit protected-mode guest without paging runs 0x40 as INC EAX. */
+TEST(real_and_protected_mode_guests)
+{
+	hv h;
+	REQUIRE(hv_init(&h) == 0);
+	ss_vmcb_save *s = &h.v->save;
+	s->efer = 0x1000; /* SVME only */
+	s->cr0 = 0x60000010;
+	s->cr4 = 0;
+	s->cs = (ss_vmsa_segment){0x2000, 0x9b, 0xffff, 0x20000};
+	s->ss = s->ds = s->es = (ss_vmsa_segment){0, 0x93, 0xffff, 0};
+	s->rip = 0x10;
+	s->rsp = 0x7000;
+	/* mov $0x1234,%ax; out %al,$0x80; cpuid; hlt */
+	gcode(&h, 0x20010, "b83412e6800fa2f4");
+	h.ram.ram[IOPM + 0x10] = 1; /* port 0x80 */
+	CHECK(hv_run(&h) == SS_SVM_EXIT_IOIO);
+	CHECK(h.v->control.exit_info_1 == (SS_IOIO_SZ8 | SS_IOIO_A16 | (0x80ull << 16)));
+	CHECK(h.v->control.exit_info_2 == 0x15); /* the next IP, an offset in CS */
+	CHECK(s->rip == 0x13 && (s->rax & 0xffff) == 0x1234);
+	s->rip = 0x15;
+	CHECK(hv_run(&h) == SS_SVM_EXIT_CPUID);
+	CHECK(s->rip == 0x15 && h.v->control.next_rip == 0x17);
+	CHECK(s->cs.selector == 0x2000 && s->cs.base == 0x20000 && !(s->cr0 & 1));
+	s->rip = 0x17;
+	CHECK(hv_run(&h) == SS_SVM_EXIT_HLT);
+	hv_free(&h);
+
+	REQUIRE(hv_init(&h) == 0);
+	s = &h.v->save;
+	s->efer = 0x1000;
+	s->cr0 = 0x60000011;
+	s->cr4 = 0;
+	s->cs = (ss_vmsa_segment){0x08, 0xc9b, 0xffffffff, 0};
+	s->rax = 0xffffffff;
+	gcode(&h, GCODE, "400fa2f4"); /* inc %eax (0x40); cpuid; hlt */
+	CHECK(hv_run(&h) == SS_SVM_EXIT_CPUID);
+	CHECK(s->rax == 0 && s->rip == GCODE + 1);
+	hv_free(&h);
+}
+
 TEST_MAIN(cpuid_intercept_roundtrip_with_nrip, vmrun_consistency_checks, nested_page_faults,
 	  ioio_msr_exception_vmmcall_intercepts, event_injection_and_budget,
-	  sev_es_cpuid_becomes_vc)
+	  sev_es_cpuid_becomes_vc, real_and_protected_mode_guests)
