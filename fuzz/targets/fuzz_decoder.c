@@ -6,7 +6,9 @@
  * the caller, or a clear error from ss_cpu_run — never a crash, a sanitizer report or an abort.
  *
  * Header: [0] flags (bit 0 paging, 1 user, 2 exit_on_exception, 3 SMEP, 4 SMAP, 5 NXE, 6 WP,
- * 7 run as an SVM guest under a VMCB whose controls come from the input); [1..63] seeds. */
+ * 7 run as an SVM guest under a VMCB whose controls come from the input); [10] bits 0-1 the mode
+ * the code starts in (64-bit, 32-bit compatibility, 32-bit protected with 32-bit or, with bit 2,
+ * PAE paging, real mode); [1..63] seeds. Every offset is decoded in every mode. */
 #include <softsev/cpu.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,6 +21,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define RAM_SIZE (256u * 1024)
 #define CODE_AT	 0x10000u
+
+/* The starting mode from header byte 10 (see above), applied to CR0/CR4/EFER and CS. */
+static void pick_mode(uint8_t m, uint64_t *cr0, uint64_t *cr4, uint64_t *efer, uint16_t *cs_sel,
+		      uint16_t *cs_attr, uint64_t *cs_base, uint32_t *cs_limit, uint64_t *rip)
+{
+	switch (m & 3) {
+	case 0: return;
+	case 1: *cs_attr = (uint16_t)((*cs_attr & ~0x200u) | 0x400u); return;
+	case 2:
+		*efer &= ~0x500ull; /* LME, LMA */
+		*cs_attr = (uint16_t)((*cs_attr & ~0x200u) | 0x400u);
+		if (!(m & 4))
+			*cr4 &= ~0x20ull;
+		return;
+	default:
+		*cr0 &= ~0x80000001ull;
+		*efer &= ~0x500ull;
+		*cs_sel = (uint16_t)(CODE_AT >> 4);
+		*cs_attr = 0x9b;
+		*cs_base = CODE_AT;
+		*cs_limit = 0xffff;
+		*rip = 0;
+		return;
+	}
+}
 
 static uint64_t seed(const uint8_t *p, unsigned k)
 {
@@ -40,9 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t off = 0; off < ncode; off++) {
 		ss_insn i;
 		unsigned avail = (unsigned)(ncode - off < 15 ? ncode - off : 15);
-		int n = ss_decode(code + off, avail, &i);
-		if (n > 15 || i.len > 15)
-			abort();
+		for (unsigned mode = 0; mode < SS_MODE_COUNT; mode++) {
+			int n = ss_decode_mode(code + off, avail, mode, &i);
+			if (n > 15 || i.len > 15 || (n > 0 && (i.asz < 1 || i.asz > 3)))
+				abort();
+		}
 		char name[32];
 		ss_cpu_disasm(code + off, avail, name, sizeof(name));
 	}
@@ -98,6 +127,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r->star = seed(data, 20);
 	r->lstar = CODE_AT + (data[5] & 0x7f);
 	r->rip = CODE_AT;
+	pick_mode(data[10], &r->cr0, &r->cr4, &r->efer, &r->seg[SS_SEG_CS].sel,
+		  &r->seg[SS_SEG_CS].attr, &r->seg[SS_SEG_CS].base, &r->seg[SS_SEG_CS].limit,
+		  &r->rip);
+	ss_cpu_flush_tlb(c);
 
 	ss_cpu_exit ex;
 	if ((fl & 0x80) && !(fl & 2)) {
@@ -130,6 +163,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		s->cr4 = r->cr4;
 		s->rflags = r->rflags;
 		s->rip = CODE_AT;
+		pick_mode(data[10], &s->cr0, &s->cr4, &s->efer, &s->cs.selector, &s->cs.attrib,
+			  &s->cs.base, &s->cs.limit, &s->rip);
 		s->rsp = r->gpr[4];
 		memcpy(ram.ram + 0x21000, s, sizeof(*s));
 		r->efer |= 0x1000;
