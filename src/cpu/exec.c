@@ -290,6 +290,7 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 	c->lf_op = LF_NONE;
 	c->r.rflags |= 2;
 	c->in_exc = 0;
+	c->brk = 0; /* not ended by the mode update above */
 	c->cur = NULL;
 	int jr = setjmp(c->jb);
 	if (jr && c->cur) {

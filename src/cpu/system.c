@@ -490,6 +490,7 @@ void ss_op_lmsw(ss_cpu *c, const ss_insn *i)
 	uint64_t v = rm_get(c, i, 1);
 	/* Only PE, MP, EM, TS; PE can be set but not cleared. */
 	c->r.cr0 = (c->r.cr0 & ~0xeull) | (v & 0xf) | (c->r.cr0 & 1);
+	ss_mode_update(c); /* LMSW may enter protected mode */
 	c->brk = 1;
 }
 
