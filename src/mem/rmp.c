@@ -205,8 +205,11 @@ int ss_mem_rmpupdate(struct ss_mem *m, uint64_t spa, const struct ss_abi_rmp_sta
 	if (!st->assigned && (st->asid || st->immutable))
 		return rc_result(r, SS_RMP_FAIL_INPUT,
 				 false); /* hypervisor page: ASID 0, mutable */
-	if (st->assigned && !st->asid)
-		return rc_result(r, SS_RMP_FAIL_INPUT, false); /* ASID 0 pages are the firmware's */
+	/* ASID 0 assigned pages are the firmware's: the host may only hand a 4 KiB page over in
+	 * the Firmware state (assigned, immutable, GPA 0), as Linux's rmp_mark_pages_firmware()
+	 * does before SNP_PLATFORM_STATUS, SNP_GCTX_CREATE, ... (firmware-abi.md §4.2). */
+	if (st->assigned && !st->asid && (!st->immutable || big || st->gpa))
+		return rc_result(r, SS_RMP_FAIL_INPUT, false);
 	uint64_t pfn = spa >> PAGE_SHIFT;
 	bool head_2m = false;
 	struct ss_rmp_entry gov = ss__rmp_governing(m, pfn, NULL, &head_2m);
