@@ -103,7 +103,16 @@ typedef struct ss_snp_identity {
  * be NULL). Free with ss_snp_identity_free. */
 int ss_snp_identity_open(const char *dir, ss_snp_product product, bool any_product,
 			 ss_snp_identity **out, bool *created, ss_error *err);
+/* The same, making a new identity's CA keys rsa_bits long (4096 as AMD's; 2048 for tests: the
+ * PSP passes ss_psp_config.ark_bits). */
+int ss_snp_identity_open_bits(const char *dir, ss_snp_product product, bool any_product,
+			      unsigned rsa_bits, ss_snp_identity **out, bool *created,
+			      ss_error *err);
 void ss_snp_identity_free(ss_snp_identity *id);
+/* A fresh identity that lives in memory only (an ephemeral PSP: tests, fuzzing): random chip
+ * secret and VLEK seed, a new CA with rsa_bits-sized keys (4096, or 2048 for tests). */
+int ss_snp_identity_ephemeral(ss_snp_product product, unsigned rsa_bits, ss_snp_identity **out,
+			      ss_error *err);
 
 /* The VCEK certificate of this identity for a TCB (derives the VCEK, issues, not_before = now
  * when 0). */

@@ -80,13 +80,16 @@ uint32_t ss_psp_cmd_init_ex(ss_psp *psp, struct ss_psp_guest *g, void *buf, ss_e
 	return SS_SEV_SUCCESS;
 }
 
-/* SHUTDOWN: every guest context is discarded and every key slot emptied (§1.6). */
+/* SHUTDOWN: every guest context is discarded and every key slot emptied (§1.6), except the
+ * ASIDs of SNP guests, which live on until SNP_DECOMMISSION (psp/snp_internal.h). */
 uint32_t ss_psp_cmd_shutdown(ss_psp *psp, struct ss_psp_guest *g, void *buf, ss_error *err)
 {
 	for (unsigned i = 0; i < SS_PSP_MAX_GUESTS; i++)
 		if (psp->guests[i].used)
 			ss_psp_free_guest(psp, &psp->guests[i]);
 	for (unsigned a = 1; a <= psp->nr_asids; a++) {
+		if (psp->asids[a].snp)
+			continue; /* an SNP guest's: SNP_DECOMMISSION frees it (snp_internal.h) */
 		if (psp->asids[a].state == SS_PSP_ASID_BOUND && psp->mem)
 			psp->mem->set_key(psp->mem_ctx, a, NULL, 0);
 		psp->asids[a].state = SS_PSP_ASID_FREE;
@@ -148,8 +151,10 @@ uint32_t ss_psp_cmd_df_flush(ss_psp *psp, struct ss_psp_guest *g, void *buf, ss_
 			return ss_psp_fail(err, SS_SEV_WBINVD_REQUIRED,
 					   "ASID %u was deactivated after the last WBINVD", a);
 	for (unsigned a = 1; a <= psp->nr_asids; a++)
-		if (psp->asids[a].state == SS_PSP_ASID_NEED_DF_FLUSH)
+		if (psp->asids[a].state == SS_PSP_ASID_NEED_DF_FLUSH) {
 			psp->asids[a].state = SS_PSP_ASID_FREE;
+			psp->asids[a].snp = false;
+		}
 	return SS_SEV_SUCCESS;
 }
 

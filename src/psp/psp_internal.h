@@ -59,7 +59,8 @@ enum ss_psp_asid_state {
 
 struct ss_psp_asid {
 	uint8_t state;
-	uint32_t handle; /* the bound guest */
+	uint32_t handle; /* the bound legacy guest (0 for an SNP guest) */
+	bool snp;	 /* bound by SNP_ACTIVATE: the ASID rule is in psp/snp_internal.h */
 };
 
 struct ss_psp_snp; /* the SEV-SNP platform (psp/snp_internal.h) */
@@ -82,6 +83,7 @@ struct ss_psp {
 	struct ss_psp_snp *snp;	   /* always allocated; its own state machine */
 	char *snp_product;	   /* ss_psp_config.snp_product (NULL = Milan) */
 	uint64_t snp_current_tcb;  /* ss_psp_config.snp_current_tcb */
+	unsigned ark_bits; /* ss_psp_config.ark_bits (0 = 4096): an ephemeral SNP identity */
 };
 
 struct ss_snp_gctx;

@@ -79,7 +79,7 @@ void ss_snp_identity_free(ss_snp_identity *id)
 	free(id);
 }
 
-static int create_state(const char *dir, ss_snp_identity *id, ss_error *err)
+static int create_state(const char *dir, ss_snp_identity *id, unsigned rsa_bits, ss_error *err)
 {
 	int rc = ss_mkdir_p(dir, 0700, err);
 	if (rc)
@@ -87,7 +87,7 @@ static int create_state(const char *dir, ss_snp_identity *id, ss_error *err)
 	if (ss_random_bytes(id->chip_secret, sizeof(id->chip_secret)) ||
 	    ss_random_bytes(id->vlek_seed, sizeof(id->vlek_seed)))
 		return ss_fail(err, SS_ECRYPTO, "no random bytes for the chip secret");
-	rc = ss_snp_ca_generate(id->product, SS_SNP_CA_RSA_BITS, (int64_t)time(NULL), &id->ca, err);
+	rc = ss_snp_ca_generate(id->product, rsa_bits, (int64_t)time(NULL), &id->ca, err);
 	if (!rc)
 		rc =
 		    write_state(dir, F_SECRET, id->chip_secret, sizeof(id->chip_secret), 0600, err);
@@ -164,6 +164,14 @@ static int load_state(const char *dir, ss_snp_identity *id, ss_snp_product want,
 int ss_snp_identity_open(const char *dir, ss_snp_product product, bool any_product,
 			 ss_snp_identity **out, bool *created, ss_error *err)
 {
+	return ss_snp_identity_open_bits(dir, product, any_product, SS_SNP_CA_RSA_BITS, out,
+					 created, err);
+}
+
+int ss_snp_identity_open_bits(const char *dir, ss_snp_product product, bool any_product,
+			      unsigned rsa_bits, ss_snp_identity **out, bool *created,
+			      ss_error *err)
+{
 	if ((unsigned)product > SS_SNP_TURIN)
 		return ss_fail(err, SS_EINVAL, "unknown product %d", (int)product);
 	if (!dir || !*dir || strlen(dir) > 3000)
@@ -188,7 +196,7 @@ int ss_snp_identity_open(const char *dir, ss_snp_product product, bool any_produ
 				     dir, partial);
 		else {
 			id->product = product;
-			rc = create_state(dir, id, err);
+			rc = create_state(dir, id, rsa_bits, err);
 		}
 	} else {
 		rc = load_state(dir, id, product, any_product, err);
@@ -202,6 +210,32 @@ int ss_snp_identity_open(const char *dir, ss_snp_product product, bool any_produ
 	}
 	if (created)
 		*created = fresh;
+	*out = id;
+	return 0;
+}
+
+int ss_snp_identity_ephemeral(ss_snp_product product, unsigned rsa_bits, ss_snp_identity **out,
+			      ss_error *err)
+{
+	if ((unsigned)product > SS_SNP_TURIN)
+		return ss_fail(err, SS_EINVAL, "unknown product %d", (int)product);
+	ss_snp_identity *id = calloc(1, sizeof(*id));
+	if (!id)
+		return ss_fail(err, SS_ENOMEM, "out of memory");
+	id->product = product;
+	int rc = 0;
+	if (ss_random_bytes(id->chip_secret, sizeof(id->chip_secret)) ||
+	    ss_random_bytes(id->vlek_seed, sizeof(id->vlek_seed)))
+		rc = ss_fail(err, SS_ECRYPTO, "no random bytes for the chip secret");
+	if (!rc)
+		rc = ss_snp_ca_generate(product, rsa_bits, (int64_t)time(NULL), &id->ca, err);
+	if (!rc)
+		rc = ss_snp_chip_id_derive(product, id->chip_secret, sizeof(id->chip_secret),
+					   id->chip_id, err);
+	if (rc) {
+		ss_snp_identity_free(id);
+		return rc;
+	}
 	*out = id;
 	return 0;
 }

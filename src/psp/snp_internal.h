@@ -83,11 +83,36 @@ struct ss_psp_snp {
 	uint8_t current_tcb[SS_SNP_TCB_LEN], committed_tcb[SS_SNP_TCB_LEN],
 	    reported_tcb[SS_SNP_TCB_LEN];
 	uint8_t committed_major, committed_minor, committed_build; /* firmware version committed */
-	uint32_t config_flags; /* SS_SNP_CONFIG_MASK_CHIP_ID | SS_SNP_CONFIG_MASK_CHIP_KEY */
-	ss_eckey *vlek;	       /* loaded with SNP_VLEK_LOAD; NULL if none */
+	ss_snp_product product; /* from ss_psp_config.snp_product at SNP_INIT (the id's product) */
+	bool rapl_dis;		/* SNP_INIT_EX RAPL_DIS (PLATFORM_STATUS, report PLATFORM_INFO) */
+	uint32_t config_flags;	/* SS_SNP_CONFIG_MASK_CHIP_ID | SS_SNP_CONFIG_MASK_CHIP_KEY */
+	ss_eckey *vlek;		/* loaded with SNP_VLEK_LOAD; NULL if none */
 	uint8_t vlek_tcb[SS_SNP_TCB_LEN];
 	struct ss_snp_gctx gctx[SS_SNP_MAX_GCTX];
 };
+
+/* ---- ASIDs: one space for SEV, SEV-ES and SNP guests ----------------------------------------
+ * psp->asids (psp_internal.h) is the only ASID table. SNP_ACTIVATE takes a FREE ASID (ASID_OWNED
+ * if another guest holds it, DFFLUSH_REQUIRED / WBINVD_REQUIRED if it awaits recycling), marks it
+ * BOUND with snp = true and handle 0. SNP_DECOMMISSION of an activated context unloads the key
+ * and moves its ASID to NEED_WBINVD, like DEACTIVATE; ss_psp_wbinvd() then makes it
+ * NEED_DF_FLUSH and SNP_DF_FLUSH (or DF_FLUSH) frees it, for SEV and SNP ASIDs alike (Linux
+ * sev_flush_asids(): WBINVD on all CPUs, then SNP_DF_FLUSH once SNP is up). Legacy SHUTDOWN
+ * leaves snp ASIDs alone.
+ *
+ * ---- persistent SNP state -----------------------------------------------------------------------
+ * Beside the identity files (snp_keys.h), in the same state directory:
+ *   snp-committed   16 bytes: "SSCT" | format u8 (1) | committed major, minor, build u8 |
+ *                   COMMITTED_TCB[8]. Written atomically at the first SNP_INIT (= current) and by
+ *                   SNP_COMMIT. An ephemeral PSP keeps it in memory only. */
+
+/* The name of the first TCB component ("bl", "tee", "snp", "ucode", "fmc", "spl4".."spl7") in
+ * which a is above b in product p's layout, or NULL when a <= b component-wise. */
+const char *ss_psp_snp_tcb_above(ss_snp_product p, const uint8_t a[SS_SNP_TCB_LEN],
+				 const uint8_t b[SS_SNP_TCB_LEN], unsigned *a_val, unsigned *b_val);
+/* The default CURRENT_TCB of a product: values seen on real parts (vectors/snp cases 02, 08, 10):
+ * Milan 0x7308000000000003, Genoa 0x541900000000000A, Turin 0x4700000002000100. */
+void ss_psp_snp_default_tcb(ss_snp_product p, uint8_t tcb[SS_SNP_TCB_LEN]);
 
 /* ---- the RMP as the firmware reaches it --------------------------------------------------------
  * Through ss_psp_mem_ops.rmp_get / rmp_set (psp.h); a memory without an RMP (the flat test memory)

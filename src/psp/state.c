@@ -326,6 +326,7 @@ int ss_psp_open(const struct ss_psp_config *cfg, ss_psp **out, ss_error *err)
 	if (!rc && cfg->snp_product && !(psp->snp_product = strdup(cfg->snp_product)))
 		rc = ss_fail(err, SS_ENOMEM, "out of memory");
 	psp->snp_current_tcb = cfg->snp_current_tcb;
+	psp->ark_bits = cfg->ark_bits;
 	if (!rc && !cfg->ephemeral) {
 		char dir[4096];
 		if (cfg->state_dir)
