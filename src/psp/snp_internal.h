@@ -129,6 +129,13 @@ uint32_t ss_psp_rmp_expect_firmware(ss_psp *psp, uint64_t spa, const char *what,
 
 /* ---- guest contexts (snp_launch.c) --------------------------------------------------------------
  */
+/* The emulated part runs with SMT enabled on one socket: SNP_LAUNCH_START refuses a policy without
+ * SMT (POLICY_FAILURE) and reports carry PLATFORM_INFO.SMT_EN (firmware-abi.md §4.5, §4.10). */
+#define SS_SNP_PART_SMT_EN 1
+/* CPUID Fn0000_0001 EAX of the part (family, model, stepping): the SECRETS page's FMS, the CPUID
+ * page policy, report v3+ CPUID fields. Milan 0x00A00F11, Genoa 0x00A10F11 (src/cpu/cpuid.c's
+ * model), Turin 0x00B00F21. */
+uint32_t ss_psp_snp_fms(ss_snp_product p);
 /* The context whose GCTX page is at gctx_paddr (C-bit stripped), or NULL (dispatch.c). */
 struct ss_snp_gctx *ss_psp_snp_find_gctx(ss_psp *psp, uint64_t gctx_paddr);
 unsigned ss_psp_snp_guest_count(const ss_psp *psp);
