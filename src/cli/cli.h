@@ -64,6 +64,7 @@ int ss_cmd_idblock(int argc, char **argv);
 int ss_cmd_report(int argc, char **argv);
 int ss_cmd_report_sev(int argc, char **argv);
 int ss_cmd_psp(int argc, char **argv);
+int ss_cmd_psp_snp_launch(int argc, char **argv); /* softsev psp snp-launch */
 int ss_cmd_owner(int argc, char **argv);
 int ss_cmd_kds(int argc, char **argv);
 int ss_cmd_run(int argc, char **argv);

@@ -4,6 +4,7 @@
  *   softsev psp <status|init|shutdown|factory-reset|pek-gen|pdh-gen|get-id|pek-csr|pdh-export>
  *               --socket PATH [options]
  *   softsev psp <export-state|import-state|amd-chain> [--state DIR] FILE   (local)
+ *   softsev psp snp-launch --ovmf FILE --vcpus N ...   (in process: cmd_snp_launch.c)
  *
  * The framing is ss_psp_frame_handle's (include/softsev/psp.h). */
 #include <errno.h>
@@ -35,6 +36,7 @@ static void usage(FILE *f)
 	    "       softsev psp pek-csr --socket PATH --out FILE\n"
 	    "       softsev psp pdh-export --socket PATH --pdh FILE --chain FILE\n"
 	    "       softsev psp export-state|import-state|amd-chain [--state DIR] FILE\n"
+	    "       softsev psp snp-launch --ovmf FILE --vcpus N --vcpu-type T [...]\n"
 	    "\nThe state directory defaults to $XDG_STATE_HOME/softsev/psp (or\n"
 	    "~/.local/state/softsev/psp). Frames: see README, 'softsev psp'.\n");
 }
@@ -246,6 +248,8 @@ int ss_cmd_psp(int argc, char **argv)
 		return SS_EXIT_USAGE;
 	}
 	const char *sub = argv[1];
+	if (!strcmp(sub, "snp-launch"))
+		return ss_cmd_psp_snp_launch(argc - 1, argv + 1);
 	if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
 		usage(stdout);
 		return SS_EXIT_OK;
