@@ -168,6 +168,11 @@ int ss_mem_fw_rmp_set(struct ss_mem_fw *fw, uint64_t spa, const struct ss_rmp_en
 	if (e->asid > SS_RMP_ASID_MAX || e->gpa & ~SS_RMP_GPA_MASK)
 		return ss_fail(err, SS_EINVAL, "RMP entry field %s out of range",
 			       e->asid > SS_RMP_ASID_MAX ? "asid" : "gpa");
+	/* The RMP's own pages stay firmware pages while SNP is on (ss_mem_snp_enable): no firmware
+	 * command may reclaim them or turn them into guest or context pages. */
+	if (spa >= m->rmp_base && spa <= m->rmp_end)
+		return ss_fail(err, SS_EPOLICY, "sPA 0x%llx is a page of the RMP itself",
+			       (unsigned long long)spa);
 	ss__rmp_put(m, spa >> PAGE_SHIFT, e);
 	return 0;
 }

@@ -406,6 +406,10 @@ static uint32_t rmp_status(int rc, uint64_t spa, const char *what, ss_error *err
 		return ss_psp_fail(err, SS_SEV_INVALID_ADDRESS,
 				   "%s: 0x%llx is not in system memory", what,
 				   (unsigned long long)spa);
+	if (rc == SS_EPOLICY) /* the memory refuses to change the RMP's own entries */
+		return ss_psp_fail(err, SS_SEV_INVALID_PAGE_STATE,
+				   "%s: 0x%llx is a page of the RMP itself", what,
+				   (unsigned long long)spa);
 	return ss_psp_fail(err, SS_SEV_RMP_INIT_REQUIRED,
 			   "%s: the memory has no RMP or SNP is not enabled on it (%s)", what,
 			   ss_status_name(rc));

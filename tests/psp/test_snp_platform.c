@@ -195,6 +195,13 @@ TEST(page_reclaim_states)
 		      "live guest");
 	memset(g, 0, sizeof(*g));
 	CHECK(tsnp_reclaim(&T, PG_C) == 0);
+	/* The RMP's own pages are firmware pages that never go back to the host. */
+	d.paddr = TSNP_RMP_BASE + TSNP_PAGE;
+	CHECK_REFUSED(&T, SS_CMD_SNP_PAGE_RECLAIM, &d, sizeof(d), SS_SEV_INVALID_PAGE_STATE,
+		      "RMP itself");
+	struct ss_snp_data_platform_status ps = {.status_paddr = TSNP_RMP_BASE};
+	CHECK_REFUSED(&T, SS_CMD_SNP_PLATFORM_STATUS, &ps, sizeof(ps), SS_SEV_INVALID_ADDRESS,
+		      "status_paddr");
 }
 
 TEST(feature_info)
