@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include <softsev/kds.h>
+#include <softsev/psp.h>
 #include <softsev/snp_certs.h>
 
 #include <getopt.h>
@@ -23,9 +24,13 @@ static void usage(FILE *out)
 	    "usage: softsev kds serve --state DIR --listen HOST:PORT [options]\n"
 	    "       softsev kds vcek  --state DIR --tcb TCB -o FILE [--pem] [--key-out FILE]\n"
 	    "       softsev kds info  --state DIR [-o text|json]\n"
+	    "       softsev kds vlek-wrap --state DIR --tcb TCB -o FILE\n"
 	    "\n"
 	    "The emulated SEV-SNP part's identity (chip secret, ARK/ASK/ASVK) lives in DIR and is\n"
-	    "created on first use (see include/softsev/snp_keys.h for the files).\n"
+	    "created on first use (see include/softsev/snp_keys.h for the files). DIR defaults to\n"
+	    "the PSP's state directory ($XDG_STATE_HOME/softsev/psp or "
+	    "~/.local/state/softsev/psp),\n"
+	    "so 'softsev psp serve' and 'softsev kds' share one part.\n"
 	    "\n"
 	    "serve   answer AMD's KDS URLs: "
 	    "/vcek/v1/<Product>/<hwid>?blSPL=..&teeSPL=..&snpSPL=..\n"
@@ -33,9 +38,11 @@ static void usage(FILE *out)
 	    "        /vlek/v1/<Product>/cert_chain, .../crl, .../cert?<SPLs>\n"
 	    "vcek    issue the VCEK certificate for a TCB offline (DER, or PEM with --pem)\n"
 	    "info    print the product, hwID and the CA certificates' SHA-256 fingerprints\n"
+	    "vlek-wrap  issue a VLEK for a TCB wrapped to this part: the 432-byte blob that\n"
+	    "        'softsev psp snp-vlek-load' (SNP_VLEK_LOAD) takes\n"
 	    "\n"
 	    "options:\n"
-	    "  --state DIR          the emulated part's state directory (required)\n"
+	    "  --state DIR          the emulated part's state directory (default: the PSP's)\n"
 	    "  --product P          milan, genoa or turin: the product of a new part (default\n"
 	    "                       milan); for an existing one it must match\n"
 	    "  --listen HOST:PORT   127.0.0.1:PORT, [::1]:PORT or localhost:PORT; PORT 0 picks a\n"
@@ -45,7 +52,7 @@ static void usage(FILE *out)
 	    "  --timeout SECONDS    serve: stop after SECONDS\n"
 	    "  --tcb TCB            vcek: REPORTED_TCB as the u64 reports show "
 	    "(0x7308000000000003)\n"
-	    "  -o FILE              vcek: where to write the certificate\n"
+	    "  -o FILE              vcek, vlek-wrap: where to write the certificate or blob\n"
 	    "  --pem                vcek: write PEM instead of DER\n"
 	    "  --key-out FILE       vcek: also write the VCEK private key (PKCS#8 PEM, mode 0600)\n"
 	    "  -o text|json         info: output format\n");
@@ -191,6 +198,31 @@ static int cmd_vcek(const struct kds_opts *o, ss_snp_identity *id)
 	return SS_EXIT_OK;
 }
 
+/* The KDS side of VLEK issuance (firmware-abi.md §6): the VLEK derived from the provider seed for
+ * a TCB, wrapped to this chip (snp_keys.h layout). */
+static int cmd_vlek_wrap(const struct kds_opts *o, ss_snp_identity *id)
+{
+	unsigned long long tcb_u64;
+	if (!o->tcb || !ss_cli_parse_u64(o->tcb, &tcb_u64))
+		return ss_cli_error(SS_EXIT_USAGE,
+				    "kds vlek-wrap needs --tcb TCB (a u64, e.g. 0x%s)",
+				    "7308000000000003");
+	if (!o->out)
+		return ss_cli_error(SS_EXIT_USAGE, "kds vlek-wrap needs -o FILE");
+	uint8_t tcb[SS_SNP_TCB_LEN], blob[SS_SNP_VLEK_WRAPPED_LEN];
+	ss_snp_tcb_from_u64(tcb_u64, tcb);
+	ss_error err = {0};
+	ss_eckey *vlek = NULL;
+	int rc = ss_snp_vlek_derive(id->vlek_seed, sizeof(id->vlek_seed), tcb, &vlek, &err);
+	if (!rc)
+		rc = ss_snp_vlek_wrap(id->chip_secret, sizeof(id->chip_secret), vlek, tcb, blob,
+				      &err);
+	if (!rc)
+		rc = ss_write_file_atomic(o->out, blob, sizeof(blob), 0600, &err);
+	ss_eckey_free(vlek);
+	return rc ? ss_cli_report(&err) : SS_EXIT_OK;
+}
+
 static int cmd_info(const struct kds_opts *o, ss_snp_identity *id)
 {
 	ss_output fmt = SS_OUT_TEXT;
@@ -294,11 +326,19 @@ int ss_cmd_kds(int argc, char **argv)
 		fn = cmd_vcek;
 	else if (!strcmp(o.sub, "info"))
 		fn = cmd_info;
+	else if (!strcmp(o.sub, "vlek-wrap"))
+		fn = cmd_vlek_wrap;
 	else
 		return ss_cli_error(SS_EXIT_USAGE,
-				    "unknown kds subcommand '%s' (serve, vcek, info)", o.sub);
-	if (!o.state)
-		return ss_cli_error(SS_EXIT_USAGE, "kds %s needs --state DIR", o.sub);
+				    "unknown kds subcommand '%s' (serve, vcek, info, vlek-wrap)",
+				    o.sub);
+	char def_state[4096];
+	if (!o.state) {
+		ss_error err = {0};
+		if (ss_psp_default_state_dir(def_state, sizeof(def_state), &err))
+			return ss_cli_report(&err);
+		o.state = def_state;
+	}
 	ss_snp_identity *id = NULL;
 	int rc = open_identity(&o, &id);
 	if (rc)
