@@ -95,8 +95,11 @@ static void far_target_desc(ss_cpu *c, uint16_t sel, uint8_t d[8])
 		RAISE_GP0(c);
 	ss_read_desc(c, sel, d, EXC_GP);
 	unsigned type = d[5] & 0x1f, dpl = (d[5] >> 5) & 3, rpl = sel & 3, cpl = c->r.cpl;
-	if (!(type & 0x10))
-		ss_unsupported(c, "far JMP/CALL through a call gate, task gate or TSS");
+	if (!(type & 0x10)) {
+		if (c->r.efer & EFER_LMA)
+			ss_raise(c, EXC_GP, esel, 1); /* far_branch took the 64-bit call gates */
+		ss_unsupported(c, "far JMP/CALL through a legacy call gate, task gate or TSS");
+	}
 	if ((type & 0x18) != 0x18)
 		ss_raise(c, EXC_GP, esel, 1);
 	if ((type & 4) ? dpl > cpl : (rpl > cpl || dpl != cpl))
@@ -105,6 +108,66 @@ static void far_target_desc(ss_cpu *c, uint16_t sel, uint8_t d[8])
 		ss_raise(c, EXC_GP, esel, 1); /* L = 1 with D = 1 */
 	if (!(d[5] & 0x80))
 		ss_raise(c, EXC_NP, esel, 1);
+}
+
+/* JMP/CALL through a 64-bit call gate (APM vol. 2 §4.11.2, §4.8.3): the 16-byte gate names a
+ * 64-bit code segment and offset; a CALL to a more privileged non-conforming segment switches to
+ * TSS.RSPn with a null SS and pushes SS, RSP, CS, RIP (8 bytes each, no parameters copied). */
+static void far_gate64(ss_cpu *c, uint16_t gsel, const uint8_t g0[8], int call)
+{
+	uint32_t egsel = gsel & 0xfffcu;
+	unsigned gdpl = (g0[5] >> 5) & 3, cpl = c->r.cpl;
+	if ((g0[5] & 0x1f) != 0x0c)
+		ss_raise(c, EXC_GP, egsel, 1); /* only call gates; no task gates in long mode */
+	if (gdpl < cpl || gdpl < (gsel & 3u))
+		ss_raise(c, EXC_GP, egsel, 1);
+	if (!(g0[5] & 0x80))
+		ss_raise(c, EXC_NP, egsel, 1);
+	uint64_t tbase = (gsel & 4) ? c->r.ldtr.base : c->r.gdtr.base;
+	uint32_t tlimit = (gsel & 4) ? c->r.ldtr.limit : c->r.gdtr.limit;
+	if ((uint32_t)(gsel | 15u) > tlimit)
+		ss_raise(c, EXC_GP, egsel, 1);
+	uint8_t g1[8];
+	ss_sys_read(c, tbase + (gsel & ~7u) + 8, g1, 8);
+	if (g1[5] & 0x1f)
+		ss_raise(c, EXC_GP, egsel, 1); /* the upper half's type must be 0 */
+	uint16_t sel = (uint16_t)(g0[2] | (g0[3] << 8));
+	uint64_t off = (uint64_t)(g0[0] | (g0[1] << 8)) | ((uint64_t)(g0[6] | (g0[7] << 8)) << 16) |
+		       ((uint64_t)(g1[0] | (g1[1] << 8) | (g1[2] << 16)) << 32) |
+		       ((uint64_t)g1[3] << 56);
+	uint32_t esel = sel & 0xfffcu;
+	if (!esel)
+		RAISE_GP0(c);
+	uint8_t d[8];
+	ss_read_desc(c, sel, d, EXC_GP);
+	unsigned type = d[5] & 0x1f, dpl = (d[5] >> 5) & 3;
+	if ((type & 0x18) != 0x18 || !(d[6] & 0x20) || (d[6] & 0x40) || dpl > cpl)
+		ss_raise(c, EXC_GP, esel, 1); /* a 64-bit code segment at or above this CPL */
+	if (!call && !(type & 4) && dpl != cpl)
+		ss_raise(c, EXC_GP, esel, 1); /* JMP never changes privilege */
+	if (!(d[5] & 0x80))
+		ss_raise(c, EXC_NP, esel, 1);
+	if (!canonical(off))
+		RAISE_GP0(c);
+	unsigned ncpl = (type & 4) ? cpl : dpl;
+	uint64_t ret[4] = {c->r.seg[SS_SEG_SS].sel, c->r.gpr[SS_RSP], c->r.seg[SS_SEG_CS].sel,
+			   c->r.rip};
+	if (call && ncpl < cpl) {
+		uint64_t rsp;
+		if (4 + 8 * (uint64_t)ncpl + 7 > c->r.tr.limit)
+			ss_raise(c, EXC_TS, c->r.tr.sel & 0xfffcu, 1);
+		ss_sys_read(c, c->r.tr.base + 4 + 8 * (uint64_t)ncpl, &rsp, 8);
+		if (!canonical(rsp))
+			ss_raise(c, EXC_SS, 0, 1);
+		ss_set_cpl(c, ncpl);
+		c->r.seg[SS_SEG_SS] = (ss_cpu_seg){(uint16_t)ncpl, 0, 0, 0};
+		c->r.gpr[SS_RSP] = rsp;
+		push_all(c, ret, 4, 8);
+	} else if (call) {
+		push_all(c, ret + 2, 2, 8);
+	}
+	load_cs(c, sel, d, ncpl);
+	c->r.rip = off;
 }
 
 static void far_branch(ss_cpu *c, uint16_t sel, uint64_t off, unsigned osz, int call)
@@ -123,6 +186,13 @@ static void far_branch(ss_cpu *c, uint16_t sel, uint64_t off, unsigned osz, int 
 		return;
 	}
 	uint8_t d[8];
+	if ((c->r.efer & EFER_LMA) && (sel & 0xfffc)) {
+		ss_read_desc(c, sel, d, EXC_GP);
+		if (!(d[5] & 0x10)) {
+			far_gate64(c, sel, d, call);
+			return;
+		}
+	}
 	far_target_desc(c, sel, d);
 	if (!((c->r.efer & EFER_LMA) && (d[6] & 0x20)))
 		off &= ss_size_mask[osz < 2 ? osz : 2];

@@ -420,6 +420,56 @@ TEST(far_call_and_privilege_changes)
 	m_free(m);
 }
 
+TEST(long_mode_call_gate)
+{
+	machine *m = m_new(true, true);
+	REQUIRE(m);
+	gdt(m);
+	put64(m, GDT + 0x70, 0x00AFFB000000FFFFull); /* 64-bit code, DPL 3 */
+	/* 0x78: 64-bit call gate, DPL 3, to 0x58:0x1100 (16 bytes). */
+	put64(m, GDT + 0x78, 0x1100 | (0x58ull << 16) | (0xECull << 40));
+	put64(m, GDT + 0x80, 0);
+	put64(m, TSS + 4, 0x6000); /* RSP0 of a 64-bit TSS */
+	ss_cpu_set_long_mode(m->c, true);
+	m->r->gdtr = (ss_cpu_dtr){0x87, GDT};
+	m->r->tr = (ss_cpu_seg){0x48, 0x8b, 0x67, TSS};
+	m->r->seg[SS_SEG_CS] = (ss_cpu_seg){0x73, 0x2fb, 0xffffffffu, 0};
+	m->r->seg[SS_SEG_SS] = (ss_cpu_seg){0x23, 0xcf3, 0xffffffffu, 0};
+	m->r->gpr[SS_RSP] = 0x9000;
+	m->r->rip = CODE;
+	put(m, CODE, "ff1c2500200000f4"); /* lcall *0x2000; hlt */
+	put32(m, 0x2000, 0);		  /* offset (ignored through a gate) */
+	put32(m, 0x2004, 0x7b);		  /* the gate's selector, RPL 3 */
+	put(m, 0x1100, "f448cb");	  /* CPL 0: hlt; lretq */
+	REQUIRE(run(m, 10) == SS_CPU_EXIT_HLT);
+	CHECK(m->r->cpl == 0 && m->r->seg[SS_SEG_CS].sel == 0x58 && m->r->rip == 0x1101);
+	CHECK(m->r->seg[SS_SEG_SS].sel == 0 && m->r->gpr[SS_RSP] == 0x6000 - 32);
+	CHECK(get(m, 0x6000 - 8, 8) == 0x23);	      /* SS */
+	CHECK(get(m, 0x6000 - 16, 8) == 0x9000);      /* RSP */
+	CHECK(get(m, 0x6000 - 24, 8) == 0x73);	      /* CS */
+	CHECK(get(m, 0x6000 - 32, 8) == CODE + 7);    /* RIP */
+	REQUIRE(run(m, 10) == SS_CPU_EXIT_EXCEPTION); /* lretq to CPL 3; hlt there: #GP(0) */
+	CHECK(m->ex.vector == 13 && m->r->cpl == 3 && m->r->rip == CODE + 7);
+	CHECK(m->r->seg[SS_SEG_SS].sel == 0x23 && m->r->gpr[SS_RSP] == 0x9000);
+	m_free(m);
+
+	/* A gate whose DPL is below CPL is #GP(gate selector). */
+	m = m_new(true, true);
+	REQUIRE(m);
+	gdt(m);
+	put64(m, GDT + 0x78, 0x1100 | (0x58ull << 16) | (0x8Cull << 40));
+	put64(m, GDT + 0x80, 0);
+	ss_cpu_set_long_mode(m->c, true);
+	m->r->gdtr = (ss_cpu_dtr){0x87, GDT};
+	m->r->rip = CODE;
+	m->r->gpr[SS_RSP] = 0x9000;
+	put(m, CODE, "ff1c2500200000f4");
+	put32(m, 0x2004, 0x7b);
+	CHECK(run(m, 10) == SS_CPU_EXIT_EXCEPTION);
+	CHECK(m->ex.vector == 13 && m->ex.error_code == 0x78 && m->r->rip == CODE);
+	m_free(m);
+}
+
 TEST(iret_to_compatibility_mode)
 {
 	machine *m = m_new(true, true);
@@ -643,5 +693,6 @@ TEST(opcodes_by_mode)
 }
 
 TEST_MAIN(reset_to_64bit, segment_load_faults, segment_limit_and_type_faults, far_transfer_faults,
-	  far_call_and_privilege_changes, iret_to_compatibility_mode, real_mode_int_through_ivt,
-	  operand_and_address_sizes, paging_outside_long_mode, opcodes_by_mode)
+	  far_call_and_privilege_changes, long_mode_call_gate, iret_to_compatibility_mode,
+	  real_mode_int_through_ivt, operand_and_address_sizes, paging_outside_long_mode,
+	  opcodes_by_mode)
