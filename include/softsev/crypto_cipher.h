@@ -21,6 +21,22 @@
 int ss_aes128_ctr(const uint8_t key[SS_AES128_KEY_LEN], const uint8_t iv[SS_AES_IV_LEN],
 		  const void *in, void *out, size_t len);
 
+#define SS_AES256_KEY_LEN 32
+#define SS_GCM_IV_LEN	  12
+#define SS_GCM_TAG_LEN	  16
+
+/* AES-256-GCM with a 96-bit IV and a 128-bit tag (SNP guest messages, firmware-abi.md §5.1).
+ * Encrypt: out = ciphertext of in (len bytes), tag = the tag over aad || ciphertext. Decrypt:
+ * checks tag and writes the plaintext; out is zeroed when the tag does not verify. in and out
+ * may alias; aad may be NULL when aad_len is 0. Returns 0, SS_EBADSIG (decrypt: tag mismatch),
+ * SS_EINVAL (len or aad_len > INT_MAX) or SS_ECRYPTO. */
+int ss_aes256_gcm_encrypt(const uint8_t key[SS_AES256_KEY_LEN], const uint8_t iv[SS_GCM_IV_LEN],
+			  const void *aad, size_t aad_len, const void *in, void *out, size_t len,
+			  uint8_t tag[SS_GCM_TAG_LEN]);
+int ss_aes256_gcm_decrypt(const uint8_t key[SS_AES256_KEY_LEN], const uint8_t iv[SS_GCM_IV_LEN],
+			  const void *aad, size_t aad_len, const void *in, void *out, size_t len,
+			  const uint8_t tag[SS_GCM_TAG_LEN]);
+
 /* NIST SP 800-108 KDF in counter mode with PRF = HMAC-SHA256, as the SEV API defines it
  * (firmware-abi.md §3.4 step 2): K(i) = HMAC(key, i_u32le || label || 0x00 || context || L_u32le)
  * for i = 1.., L = out_len * 8, output = K(1) || K(2) ... truncated to out_len bytes. context may

@@ -37,6 +37,55 @@ out:
 	return rc;
 }
 
+static int gcm_run(bool enc, const uint8_t *key, const uint8_t *iv, const void *aad, size_t aad_len,
+		   const void *in, void *out, size_t len, uint8_t *tag)
+{
+	if (len > INT_MAX || aad_len > INT_MAX)
+		return SS_EINVAL;
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int n = 0, rc = SS_ECRYPTO;
+	if (!c || EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, SS_GCM_IV_LEN, NULL) != 1 ||
+	    EVP_CipherInit_ex(c, NULL, NULL, key, iv, enc) != 1)
+		goto out;
+	if (aad_len && EVP_CipherUpdate(c, NULL, &n, aad, (int)aad_len) != 1)
+		goto out;
+	if (len && EVP_CipherUpdate(c, out, &n, in, (int)len) != 1)
+		goto out;
+	if (!enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, SS_GCM_TAG_LEN, tag) != 1)
+		goto out;
+	if (EVP_CipherFinal_ex(c, (uint8_t *)out + n, &n) != 1) {
+		if (!enc) {
+			/* the tag did not verify: never hand out unauthenticated plaintext */
+			OPENSSL_cleanse(out, len);
+			rc = SS_EBADSIG;
+		}
+		goto out;
+	}
+	if (enc && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, SS_GCM_TAG_LEN, tag) != 1)
+		goto out;
+	rc = 0;
+out:
+	EVP_CIPHER_CTX_free(c);
+	return rc;
+}
+
+int ss_aes256_gcm_encrypt(const uint8_t key[SS_AES256_KEY_LEN], const uint8_t iv[SS_GCM_IV_LEN],
+			  const void *aad, size_t aad_len, const void *in, void *out, size_t len,
+			  uint8_t tag[SS_GCM_TAG_LEN])
+{
+	return gcm_run(true, key, iv, aad, aad_len, in, out, len, tag);
+}
+
+int ss_aes256_gcm_decrypt(const uint8_t key[SS_AES256_KEY_LEN], const uint8_t iv[SS_GCM_IV_LEN],
+			  const void *aad, size_t aad_len, const void *in, void *out, size_t len,
+			  const uint8_t tag[SS_GCM_TAG_LEN])
+{
+	uint8_t t[SS_GCM_TAG_LEN];
+	memcpy(t, tag, sizeof(t));
+	return gcm_run(false, key, iv, aad, aad_len, in, out, len, t);
+}
+
 int ss_sev_kdf(const void *key, size_t key_len, const char *label, const void *context,
 	       size_t context_len, uint8_t *out, size_t out_len)
 {

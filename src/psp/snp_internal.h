@@ -151,6 +151,31 @@ uint32_t ss_psp_snp_report(ss_psp *psp, const struct ss_snp_gctx *g, const uint8
 			   uint32_t vmpl, uint32_t key_sel, uint8_t report[SS_SNP_REPORT_SIZE],
 			   ss_error *err);
 
+/* MSG_KEY_REQ (firmware-abi.md §5.3): checks req (reserved bits, GUEST_FIELD_SELECT known for
+ * msg_version — LAUNCH_MIT_VECTOR needs 2 —, requester_vmpl <= VMPL <= 3, GUEST_SVN <= the guest's,
+ * TCB_VERSION <= COMMITTED_TCB component by component, a VMRK to select) -> INVALID_PARAM; then
+ *   key = KBKDF-HMAC-SHA384(root, SS_PSP_SNP_KEY_LABEL, mix)[0..31]   (snp_keys.h's KBKDF)
+ * root: ROOT_KEY_SELECT 1 the guest's VMRK; 0 the VCEK private scalar (48 bytes, big-endian) for
+ * the requested TCB_VERSION when GUEST_FIELD_SELECT has TCB_VERSION, else for TCB 0.
+ * mix (SS_PSP_SNP_KEY_MIX_LEN bytes, little-endian, zero where a field is not selected):
+ *   0x00 u32 ROOT_KEY_SELECT  0x04 u32 0  0x08 u64 GUEST_FIELD_SELECT  0x10 u32 VMPL
+ *   0x14 u32 GUEST_SVN (bit 4)  0x18 u64 TCB_VERSION (bit 5)  0x20 u64 POLICY (bit 0)
+ *   0x28 IMAGE_ID[16] (bit 1)  0x38 FAMILY_ID[16] (bit 2)  0x48 MEASUREMENT[48] (bit 3)
+ *   0x78 u64 LAUNCH_MIT_VECTOR (bit 6)
+ * The real KDF is not public (firmware-abi.md §5.3, §7 item 3): this one is softsev's own. */
+#define SS_PSP_SNP_KEY_LABEL   "gmsg-keyreq"
+#define SS_PSP_SNP_KEY_MIX_LEN 0x80u
+struct ss_snp_msg_key_req;
+uint32_t ss_psp_snp_derive_key(ss_psp *psp, const struct ss_snp_gctx *g,
+			       const struct ss_snp_msg_key_req *req, unsigned msg_version,
+			       uint32_t requester_vmpl, uint8_t key[32], ss_error *err);
+/* One guest message (snp_guest_msg.c documents the checks, their order and statuses): req_page
+ * is the request page as read, rsp_page receives the encrypted response page on SUCCESS. */
+uint32_t ss_psp_snp_handle_msg(ss_psp *psp, struct ss_snp_gctx *g, const uint8_t req_page[4096],
+			       uint8_t rsp_page[4096], ss_error *err);
+/* CPUID Fn0000_0001 EAX of the emulated part (report bytes 0x188..0x18A, SECRETS page FMS). */
+uint32_t ss_psp_snp_fms(ss_snp_product p);
+
 /* ---- handlers (dispatch rows: snp_platform.c) -------------------------------------------------
  */
 /* ss_psp_snp_handler (psp_internal.h): g is the context of the buffer's gctx_paddr for rows with
