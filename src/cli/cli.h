@@ -13,6 +13,7 @@
 #define SS_CLI_H
 
 #include <softsev/error.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -59,6 +60,10 @@ int ss_cli_dispatch(int argc, char **argv, const struct ss_cli_sub *subs, void (
 		    const char *what);
 
 /* Subcommands (src/cli/cmd_<name>.c). */
+/* GET url (http:// only; src/cli/http_get.c): *body is malloc'd and NUL-terminated, *status the
+ * HTTP status. Returns 0 or SS_E* (bad URL, connection, not HTTP). */
+int ss_cli_http_get(const char *url, uint8_t **body, size_t *body_len, int *status, ss_error *err);
+
 int ss_cmd_measure(int argc, char **argv);
 int ss_cmd_idblock(int argc, char **argv);
 int ss_cmd_report(int argc, char **argv);

@@ -25,11 +25,14 @@ static void usage(FILE *out)
 	    "      decode every field of an SNP attestation report (versions 2, 3, 5, newer)\n"
 	    "  certs TABLE [-d DIR] [--der] [-o text|json]\n"
 	    "      extract the extended-report certificate table into DIR (ark, ask, vcek, vlek)\n"
-	    "  verify FILE [--certs DIR | --vcek F | --vlek F | --cert-table F] [--ark F] [--ask "
-	    "F]\n"
-	    "         [--crl F] [--at TIME] [--product milan|genoa|turin] [--policy-file F]\n"
-	    "         [checks...] [-o text|json]\n"
-	    "      verify the report signature, the AMD chain to the built-in root, and checks:\n"
+	    "  verify FILE [--certs DIR | --vcek F | --vlek F | --cert-table F | --kds URL]\n"
+	    "         [--ark F] [--ask F] [--trust-root F] [--crl F] [--at TIME]\n"
+	    "         [--product milan|genoa|turin] [--policy-file F] [checks...] [-o text|json]\n"
+	    "      verify the report signature, the AMD chain to the built-in root (or to the\n"
+	    "      ARK given with --trust-root, e.g. softsev's emulated part's), and checks.\n"
+	    "      --kds URL fetches the VCEK/VLEK for the report's chip and REPORTED_TCB and the\n"
+	    "      ASK/ASVK and ARK from a KDS at URL (http:// only: `softsev kds serve`).\n"
+	    "      checks:\n"
 	    "        --measurement HEX  --report-data HEX  --host-data HEX  --id-key-digest HEX\n"
 	    "        --author-key-digest HEX  --family-id HEX  --image-id HEX\n"
 	    "        --min-tcb TCB  --min-launch-tcb TCB  (0x... or "
@@ -267,6 +270,8 @@ enum {
 	OPT_AT,
 	OPT_PRODUCT,
 	OPT_POLICY_FILE,
+	OPT_TRUST_ROOT,
+	OPT_KDS,
 	OPT_CHECK, /* every check flag: its name is the policy key */
 };
 
@@ -284,7 +289,7 @@ static const char *find_in_dir(const char *dir, const char *name, char *buf, siz
 }
 
 struct verify_state {
-	ss_cert *leaf, *ask, *ark;
+	ss_cert *leaf, *ask, *ark, *root;
 	ss_crl *crl;
 	uint8_t *table;
 };
@@ -365,6 +370,85 @@ static int load_cert_dir(const char *dir, struct verify_state *st)
 	return 0;
 }
 
+/* GETs url into a certificate (DER or the first PEM one when pem_index 0, the second when 1). */
+static int kds_get_cert(const char *url, int pem_index, ss_cert **out)
+{
+	uint8_t *body;
+	size_t len;
+	int status;
+	ss_error err;
+	if (ss_cli_http_get(url, &body, &len, &status, &err))
+		return ss_cli_error(SS_EXIT_NOCERT, "--kds: %s", err.msg);
+	int rc = 0;
+	if (status != 200) {
+		while (len && (body[len - 1] == '\n' || body[len - 1] == '\r'))
+			body[--len] = 0;
+		rc = ss_cli_error(SS_EXIT_NOCERT, "--kds: %s answered %d: %.200s", url, status,
+				  (const char *)body);
+	} else {
+		const uint8_t *p = body;
+		size_t n = len;
+		static const char end[] = "-----END CERTIFICATE-----";
+		if (pem_index == 1) {
+			const char *e = strstr((const char *)body, end);
+			p = e ? (const uint8_t *)e + strlen(end) : body + len;
+			n = len - (size_t)(p - body);
+		}
+		if (!n || ss_cert_from_bytes(p, n, out, &err))
+			rc = ss_cli_error(SS_EXIT_NOCERT, "--kds: %s: %s", url,
+					  n ? err.msg : "no second certificate in the chain");
+	}
+	free(body);
+	return rc;
+}
+
+/* --kds: the VCEK (or VLEK) for the report's chip id and REPORTED_TCB, and the cert_chain, from
+ * AMD's URL scheme (attestation.md §9; include/softsev/kds.h). Explicit --ask/--ark win. */
+static int fetch_from_kds(const char *base, const ss_report *r, struct verify_state *st)
+{
+	if (!r->product)
+		return ss_cli_error(
+		    SS_EXIT_USAGE,
+		    "--kds: the report does not name its product (v2): add --product");
+	const struct ss_snp_report *f = ss_report_fields(r);
+	bool vlek = r->signing_key == SS_SNP_SIGNING_KEY_VLEK;
+	if (!vlek && r->signing_key != SS_SNP_SIGNING_KEY_VCEK)
+		return ss_cli_error(
+		    SS_EXIT_BADSIG,
+		    "--kds: SIGNER_INFO (0x048) SIGNING_KEY is %u: the report is not "
+		    "signed by a VCEK or VLEK",
+		    r->signing_key);
+	ss_tcb t;
+	ss_tcb_decode(f->reported_tcb, r->product, &t);
+	const char *prod = ss_product_name(r->product);
+	size_t blen = strlen(base);
+	while (blen && base[blen - 1] == '/')
+		blen--;
+	char spl[128];
+	snprintf(spl, sizeof(spl), "blSPL=%u&teeSPL=%u&snpSPL=%u&ucodeSPL=%u", t.bl, t.tee, t.snp,
+		 t.ucode);
+	if (r->product == SS_PRODUCT_TURIN)
+		snprintf(spl + strlen(spl), sizeof(spl) - strlen(spl), "&fmcSPL=%u", t.fmc);
+	char url[1024], hwid[2 * SS_SNP_CHIP_ID_SIZE + 1];
+	size_t hl =
+	    r->product == SS_PRODUCT_TURIN ? SS_SNP_TURIN_CHIP_ID_SIZE : SS_SNP_CHIP_ID_SIZE;
+	for (size_t i = 0; i < hl; i++)
+		snprintf(hwid + 2 * i, 3, "%02x", f->chip_id[i]);
+	if (vlek)
+		snprintf(url, sizeof(url), "%.*s/vlek/v1/%s/cert?%s", (int)blen, base, prod, spl);
+	else
+		snprintf(url, sizeof(url), "%.*s/vcek/v1/%s/%s?%s", (int)blen, base, prod, hwid,
+			 spl);
+	int rc = kds_get_cert(url, 0, &st->leaf);
+	snprintf(url, sizeof(url), "%.*s/%s/v1/%s/cert_chain", (int)blen, base,
+		 vlek ? "vlek" : "vcek", prod);
+	if (!rc && !st->ask)
+		rc = kds_get_cert(url, 0, &st->ask);
+	if (!rc && !st->ark)
+		rc = kds_get_cert(url, 1, &st->ark);
+	return rc;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -381,6 +465,8 @@ static int cmd_verify(int argc, char **argv)
 	    {"at", required_argument, NULL, OPT_AT},
 	    {"product", required_argument, NULL, OPT_PRODUCT},
 	    {"policy-file", required_argument, NULL, OPT_POLICY_FILE},
+	    {"trust-root", required_argument, NULL, OPT_TRUST_ROOT},
+	    {"kds", required_argument, NULL, OPT_KDS},
 	    {"measurement", required_argument, NULL, OPT_CHECK},
 	    {"report-data", required_argument, NULL, OPT_CHECK},
 	    {"host-data", required_argument, NULL, OPT_CHECK},
@@ -401,7 +487,8 @@ static int cmd_verify(int argc, char **argv)
 	    {NULL, 0, NULL, 0}};
 	ss_output fmt = SS_OUT_TEXT;
 	const char *certs_dir = NULL, *leaf_path = NULL, *table_path = NULL, *ark_path = NULL,
-		   *ask_path = NULL, *crl_path = NULL, *policy_path = NULL;
+		   *ask_path = NULL, *crl_path = NULL, *policy_path = NULL, *root_path = NULL,
+		   *kds_url = NULL;
 	const char *checks[64][2];
 	int nchecks = 0, leaf_sources = 0, c, idx, rc = SS_EXIT_OK;
 	ss_product product = SS_PRODUCT_UNKNOWN;
@@ -422,6 +509,8 @@ static int cmd_verify(int argc, char **argv)
 		case OPT_ASK: ask_path = optarg; break;
 		case OPT_CRL: crl_path = optarg; break;
 		case OPT_POLICY_FILE: policy_path = optarg; break;
+		case OPT_TRUST_ROOT: root_path = optarg; break;
+		case OPT_KDS: kds_url = optarg, leaf_sources++; break;
 		case OPT_AT:
 			if (!parse_time(optarg, &at))
 				return ss_cli_error(SS_EXIT_USAGE,
@@ -445,8 +534,9 @@ static int cmd_verify(int argc, char **argv)
 	if (optind + 1 != argc)
 		return ss_cli_error(SS_EXIT_USAGE, "report verify takes one report FILE");
 	if (leaf_sources > 1)
-		return ss_cli_error(SS_EXIT_USAGE,
-				    "give only one of --certs, --vcek, --vlek and --cert-table");
+		return ss_cli_error(
+		    SS_EXIT_USAGE,
+		    "give only one of --certs, --vcek, --vlek, --cert-table and --kds");
 	/* The policy: the file first, then flags (which override it). Bad values are misuse. */
 	ss_policy policy;
 	memset(&policy, 0, sizeof(policy));
@@ -473,16 +563,21 @@ static int cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	if ((table_path && (rc = load_cert_table(table_path, &st))) ||
-	    (certs_dir && (rc = load_cert_dir(certs_dir, &st))))
+	    (certs_dir && (rc = load_cert_dir(certs_dir, &st))) ||
+	    (root_path && (rc = load_cert_opt(root_path, "trust root", &st.root))))
 		goto out;
 	if (product && ss_report_set_product(&r, product, SS_PRODUCT_FROM_CALLER, &err)) {
 		rc = ss_cli_report(&err);
 		goto out;
 	}
+	if (kds_url && (rc = fetch_from_kds(kds_url, &r, &st)))
+		goto out;
+	/* --trust-root: that ARK is the anchor; it also stands for the ARK when none was given. */
 	ss_chain_inputs in = {.product = r.product,
 			      .leaf = st.leaf,
 			      .ask = st.ask,
-			      .ark = st.ark,
+			      .ark = st.ark ? st.ark : st.root,
+			      .anchor = st.root,
 			      .crl = st.crl,
 			      .at = at};
 	if (ss_chain_verify(&in, &chain, &err) ||
@@ -519,6 +614,7 @@ out:
 	ss_cert_free(st.leaf);
 	ss_cert_free(st.ask);
 	ss_cert_free(st.ark);
+	ss_cert_free(st.root);
 	ss_crl_free(st.crl);
 	free(st.table);
 	return rc;

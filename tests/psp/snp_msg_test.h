@@ -8,6 +8,7 @@
 #include <softsev/mem.h>
 #include <softsev/sev_guest.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
