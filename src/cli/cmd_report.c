@@ -493,6 +493,7 @@ static int cmd_verify(int argc, char **argv)
 	int nchecks = 0, leaf_sources = 0, c, idx, rc = SS_EXIT_OK;
 	ss_product product = SS_PRODUCT_UNKNOWN;
 	time_t at = time(NULL);
+	bool at_given = false;
 	ss_error err;
 	while ((c = getopt_long(argc, argv, "o:h", opts, &idx)) != -1) {
 		switch (c) {
@@ -512,6 +513,7 @@ static int cmd_verify(int argc, char **argv)
 		case OPT_TRUST_ROOT: root_path = optarg; break;
 		case OPT_KDS: kds_url = optarg, leaf_sources++; break;
 		case OPT_AT:
+			at_given = true;
 			if (!parse_time(optarg, &at))
 				return ss_cli_error(SS_EXIT_USAGE,
 						    "--at '%s': use YYYY-MM-DD, "
@@ -572,6 +574,8 @@ static int cmd_verify(int argc, char **argv)
 	}
 	if (kds_url && (rc = fetch_from_kds(kds_url, &r, &st)))
 		goto out;
+	if (kds_url && !at_given)
+		at = time(NULL); /* a KDS issues certificates valid from the moment it answers */
 	/* --trust-root: that ARK is the anchor; it also stands for the ARK when none was given. */
 	ss_chain_inputs in = {.product = r.product,
 			      .leaf = st.leaf,

@@ -8,7 +8,7 @@ B=${SOFTSEV_BIN:?}
 TOOL=${1:?usage: test_snp_report_cli.sh SNP_REPORT_TOOL}
 d=$(mktemp -d /tmp/softsev-snp-report-cli-XXXXXX)
 n=0 fail=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; [ -n "${out:-}" ] && echo "$out" | sed "s/^/#   /"; fail=1; fi; }
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$d"; }
 trap cleanup EXIT
 echo "1..16"
@@ -37,14 +37,14 @@ out=$("$B" report verify "$d/out/report-vmpl2.bin" --kds "$url" --trust-root "$d
 [ $? = 0 ] && echo "$out" | grep -q "VCEK"; ok $? "--kds fetches the VCEK and chain"
 out=$("$B" report verify "$d/out/report-vlek.bin" --kds "$url" --trust-root "$d/out/ark.pem" -o json 2>&1)
 [ $? = 0 ] && echo "$out" | grep -q '"signer": "VLEK"'; ok $? "VLEK-signed report verifies through /vlek/v1 (ASVK)"
-"$B" report verify "$d/out/report-vmpl1.bin" --kds "$url" --trust-root "$d/out/ark.pem" --vmpl 0 >/dev/null 2>&1
+out=$("$B" report verify "$d/out/report-vmpl1.bin" --kds "$url" --trust-root "$d/out/ark.pem" --vmpl 0 2>&1)
 [ $? = 5 ]; ok $? "a VMPL check that does not hold is a policy mismatch (5)"
-"$B" report verify "$d/out/report-vmpl0.bin" --kds "$url" >"$d/o" 2>&1
+out=$("$B" report verify "$d/out/report-vmpl0.bin" --kds "$url" 2>&1)
 [ $? = 3 ]; ok $? "without --trust-root AMD's root is the anchor: the emulated chain is refused (3)"
 python3 -c 'import sys; b=bytearray(open(sys.argv[1],"rb").read()); b[0x55]^=1; open(sys.argv[2],"wb").write(b)' "$d/out/report-vmpl0.bin" "$d/bad.bin"
-"$B" report verify "$d/bad.bin" --kds "$url" --trust-root "$d/out/ark.pem" >"$d/o" 2>&1
+out=$("$B" report verify "$d/bad.bin" --kds "$url" --trust-root "$d/out/ark.pem" 2>&1)
 [ $? = 3 ]; ok $? "a changed REPORT_DATA byte is a bad signature (3)"
-"$B" report verify "$d/out/report-vmpl0.bin" --kds "$url" --vcek "$d/vcek.der" >"$d/o" 2>&1
+out=$("$B" report verify "$d/out/report-vmpl0.bin" --kds "$url" --vcek "$d/vcek.der" 2>&1)
 [ $? = 2 ]; ok $? "--kds with --vcek is misuse (2)"
 "$B" report verify "$d/out/report-vmpl0.bin" --kds "https://kdsintf.amd.com" --trust-root "$d/out/ark.pem" >"$d/o" 2>&1
 rc=$?; [ $rc = 4 ] && grep -q "http://" "$d/o"; ok $? "--kds refuses https (fetch AMD's with curl)"
