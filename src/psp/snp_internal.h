@@ -173,8 +173,6 @@ uint32_t ss_psp_snp_derive_key(ss_psp *psp, const struct ss_snp_gctx *g,
  * is the request page as read, rsp_page receives the encrypted response page on SUCCESS. */
 uint32_t ss_psp_snp_handle_msg(ss_psp *psp, struct ss_snp_gctx *g, const uint8_t req_page[4096],
 			       uint8_t rsp_page[4096], ss_error *err);
-/* CPUID Fn0000_0001 EAX of the emulated part (report bytes 0x188..0x18A, SECRETS page FMS). */
-uint32_t ss_psp_snp_fms(ss_snp_product p);
 
 /* ---- handlers (dispatch rows: snp_platform.c) -------------------------------------------------
  */

@@ -12,17 +12,6 @@
  * mitigation vectors (attestation.md §2), which softsev does not model. */
 #define REPORT_VERSION 3u
 
-uint32_t ss_psp_snp_fms(ss_snp_product p)
-{
-	/* CPUID Fn0000_0001 EAX of the emulated part: Milan family 19h model 01h, Genoa 19h/11h
-	 * (both as src/cpu/cpuid.c), Turin family 1Ah model 02h; stepping 1. */
-	switch (p) {
-	case SS_SNP_GENOA: return 0x00A10F11u;
-	case SS_SNP_TURIN: return 0x00B00F21u;
-	default: return 0x00A00F11u;
-	}
-}
-
 /* Family, model and stepping as the report's bytes 0x188..0x18A carry them (extended family
  * added, extended model prepended: attestation.md §3). */
 static void fms_split(uint32_t fms, uint8_t *fam, uint8_t *model, uint8_t *step)
@@ -79,9 +68,9 @@ uint32_t ss_psp_snp_report(ss_psp *psp, const struct ss_snp_gctx *g, const uint8
 	r.vmpl = vmpl;
 	r.signature_algo = SS_SNP_SIGNATURE_ALGO_ECDSA_P384_SHA384;
 	r.current_tcb = ss_snp_tcb_u64(s->current_tcb);
-	/* PLATFORM_INFO (attestation.md §5): the emulated platform has no SMT siblings, no TSME, no
-	 * ECC DRAM, RAPL and ciphertext hiding are not modelled: every bit is 0. */
-	r.platform_info = 0;
+	/* PLATFORM_INFO (attestation.md §5): SMT_EN as the part runs (snp_internal.h); no TSME, no
+	 * ECC DRAM, RAPL and ciphertext hiding are not modelled. */
+	r.platform_info = SS_SNP_PART_SMT_EN ? 1u : 0u;
 	uint32_t signing = mask_key   ? SS_SNP_SIGNING_KEY_NONE
 			   : use_vlek ? SS_SNP_SIGNING_KEY_VLEK
 				      : SS_SNP_SIGNING_KEY_VCEK;

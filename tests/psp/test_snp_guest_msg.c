@@ -176,7 +176,7 @@ static void check_fields(const uint8_t *rep, uint32_t vmpl, uint32_t signing)
 	CHECK(r.vmpl == vmpl);
 	CHECK(r.signature_algo == 1);
 	CHECK(r.current_tcb == 0x7308000000000003ull);
-	CHECK(r.platform_info == 0);
+	CHECK(r.platform_info == SS_SNP_PART_SMT_EN);
 	CHECK(r.signer_info == (signing << 2));
 	CHECK(r.reserved0 == 0);
 	struct ss_snp_msg_report_req q = report_req(0, 0);
