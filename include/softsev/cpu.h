@@ -123,6 +123,11 @@ typedef struct ss_cpu_regs {
 	uint64_t dr[8];
 	uint8_t cpl;
 	uint8_t interrupt_shadow; /* 1 after STI / MOV SS until the next instruction completes */
+	/* Global interrupt flag (APM vol. 2 §15.17): 0 holds back interrupts and NMIs. Set at
+	 * reset, by STGI and by VMRUN; cleared by CLGI and by #VMEXIT (ss_cpu_vmrun returns with
+	 * GIF=0 like the hardware: a hypervisor sets it back, or runs STGI, before host code takes
+	 * interrupts again). */
+	uint8_t gif;
 	/* MSRs the core implements (the rest exit to the caller, see SS_CPU_EXIT_MSR). */
 	uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
@@ -142,7 +147,7 @@ typedef struct ss_cpu ss_cpu;
 	X(SS_CPU_EXIT_EXCEPTION, 2, "an exception was raised and exit_on_exception is set")        \
 	X(SS_CPU_EXIT_IO, 3, "IN/OUT/INS/OUTS: port, size, direction in exit.io")                  \
 	X(SS_CPU_EXIT_MSR, 4, "RDMSR/WRMSR of an MSR the core does not implement")                 \
-	X(SS_CPU_EXIT_HOOK, 5, "VMGEXIT/PVALIDATE/RMPADJUST/VMMCALL/...: insn in exit.hook")       \
+	X(SS_CPU_EXIT_HOOK, 5, "VMGEXIT/PVALIDATE/RMPADJUST/VMMCALL/VMRUN/...: insn in exit.hook") \
 	X(SS_CPU_EXIT_SHUTDOWN, 6, "triple fault")                                                 \
 	X(SS_CPU_EXIT_MEM, 7, "the memory ops answered an error the CPU cannot turn into a fault") \
 	X(SS_CPU_EXIT_VMEXIT, 8, "guest mode left through #VMEXIT (exit code in the VMCB)")        \
@@ -155,7 +160,10 @@ enum ss_cpu_exit_reason {
 };
 
 /* Instructions whose semantics belong to someone else (memory model, hypervisor). RIP points at
- * the instruction; the handler sets the results and calls ss_cpu_skip() to complete it. */
+ * the instruction; the handler sets the results and calls ss_cpu_skip() to complete it. VMLOAD,
+ * VMSAVE, STGI and CLGI are executed by the core (interceptable in a guest) and never leave as
+ * hooks; their ids stay for the tracer and the guest intercept table. VMRUN from host code leaves
+ * as a hook (the hypervisor calls ss_cpu_vmrun). */
 enum ss_cpu_hook {
 	SS_CPU_HOOK_VMGEXIT = 1,
 	SS_CPU_HOOK_PVALIDATE,
@@ -240,9 +248,30 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err);
  * RAX/RSP (non-ES) for the caller to save, as with hardware. Intercepts honoured: CR/DR reads and
  * writes, exceptions, INTn, IRET, PUSHF/POPF, CPUID, RDTSC(P), RDPMC, INVD, WBINVD, PAUSE, HLT,
  * INVLPG, IOIO (IOPM), MSR (MSRPM), VMRUN..INVLPGA, VMMCALL, ICEBP, XSETBV, descriptor-table
- * accesses, SHUTDOWN; nested paging with #NPF; SEV-ES non-automatic exits become #VC. Returns 0
- * or a negative SS_E* code (e.g. host EFER.SVME clear). */
+ * accesses, SHUTDOWN, INTR, NMI, VINTR; nested paging with #NPF; SEV-ES non-automatic exits become
+ * #VC. Decode assists: CR/DR exits give bit 63 + the GPR in exit_info_1 (0 for LMSW/CLTS/SMSW),
+ * INTn the vector, INVLPG the linear address, #NPF and #PF the instruction bytes at 0x0D0/0x0D1.
+ * int_ctl's V_TPR and V_IRQ and int_state are written back. Returns 0 or a negative SS_E* code
+ * (e.g. host EFER.SVME clear). */
 int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err);
+
+/* ---- interrupts ---------------------------------------------------------------------------
+ * The lines an interrupt controller drives (APM vol. 2 §8.7). Call them between runs; the CPU
+ * looks at them at instruction boundaries. An INTR is taken when RFLAGS.IF=1, GIF=1, there is
+ * no interrupt shadow (the instruction after STI or MOV SS) and the vector's priority class
+ * (vector >> 4) is above CR8; taking it acknowledges it (the line drops). An NMI is taken when
+ * GIF=1 and NMIs are not blocked; it blocks further NMIs until the next IRET. Both go through the
+ * IDT like hardware interrupts (no error code, RIP of the next instruction pushed) and wake a
+ * halted CPU: HLT leaves ss_cpu_run with SS_CPU_EXIT_HLT only when nothing pending can wake it
+ * (resuming then continues after the HLT, or takes what was raised in between).
+ * In a guest (ss_cpu_vmrun): with the INTR / NMI intercept set the event causes #VMEXIT(INTR /
+ * NMI) and stays pending; with V_INTR_MASKING the host's RFLAGS.IF (saved by VMRUN) and CR8 mask
+ * INTR, otherwise the guest's. V_IRQ in the VMCB's int_ctl is a virtual interrupt (vector
+ * int_vector[7:0]) taken when the guest's IF=1, no shadow, and V_IGN_TPR or V_INTR_PRIO > V_TPR;
+ * the VINTR intercept exits instead; delivery clears V_IRQ. */
+void ss_cpu_set_irq(ss_cpu *c, uint8_t vector);
+void ss_cpu_clear_irq(ss_cpu *c);
+void ss_cpu_nmi(ss_cpu *c);
 
 /* Completes an instruction that exited (IO/MSR/HOOK): RIP += exit->insn_len. */
 void ss_cpu_skip(ss_cpu *c, const ss_cpu_exit *exit);

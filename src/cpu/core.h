@@ -180,7 +180,10 @@ typedef struct ss_cpu {
 	uint8_t in_exc_vec;	 /* vector being delivered when in_exc is set */
 	uint8_t brk;		 /* leave the current block after this instruction */
 	uint8_t halted;
-	uint8_t in_exc;	   /* nesting depth of exception delivery (double/triple fault) */
+	uint8_t in_exc;		/* nesting depth of exception delivery (double/triple fault) */
+	uint8_t in_exc_type;	/* EVENTINJ type of the event being delivered (exit_int_info) */
+	uint8_t in_exc_has_err; /* and its error code */
+	uint32_t in_exc_err;
 	ss_cpu_exit *exit; /* where an instruction that leaves the run loop writes */
 	int exit_pending;  /* exit reason set by an instruction, -1 none */
 
@@ -213,6 +216,21 @@ typedef struct ss_cpu {
 	ss_tlb_entry tlb[SS_TLB_SLOTS];
 	uint64_t fetch_vpn, fetch_ppn; /* one-entry fetch translation, ~0 invalid */
 	uint64_t tlb_gen;
+
+	/* Interrupts and debug events (interrupt.c). ev is nonzero while something may be pending
+	 * at an instruction boundary; the run loop looks at it once per block. */
+	uint8_t ev;
+	uint8_t irq_pending, irq_vector; /* INTR line (ss_cpu_set_irq) */
+	uint8_t nmi_pending, nmi_blocked;
+	uint8_t shadow_armed; /* interrupt_shadow has covered one instruction boundary */
+	uint8_t shadow_movss; /* the shadow comes from MOV SS / POP SS: it also holds back #DB */
+	uint8_t step_tf, step_rf; /* TF / RF at the start of the instruction single-stepped */
+	uint32_t dlv_seq;	  /* events delivered (ss_deliver_event), to spot INT n & co */
+	uint32_t step_seq;
+	uint32_t int_ctl, int_vector;	   /* guest V_TPR, V_IRQ, V_INTR_* (VMCB 0x060, 0x064) */
+	uint64_t blk_rip, blk_pa, blk_gpa; /* linear, physical, guest-physical of the block */
+	uint8_t vx_insn_len;		   /* decode assist: guest instruction bytes (VMCB 0x0D0) */
+	uint8_t vx_insn[15];
 
 	/* decoded-instruction cache */
 	ss_block *blocks;
@@ -506,6 +524,10 @@ void ss_svm_icpt_msr(ss_cpu *c, uint32_t msr, int write);
 int ss_svm_do_vmexit(ss_cpu *c);
 /* Exception intercept: returns only if the vector is not intercepted. */
 void ss_svm_icpt_exception(ss_cpu *c);
+/* VMLOAD (save = 0) / VMSAVE (save = 1) at the VMCB in RAX; STGI / CLGI. */
+void ss_svm_vmload_vmsave(ss_cpu *c, const ss_insn *i, int save);
+/* Decode assist: records up to 15 instruction bytes at rip (for #NPF / #PF exits). */
+void ss_svm_insn_bytes(ss_cpu *c, uint64_t rip);
 #define GUEST_ICPT(c, w, b, code, i1, i2)                                                          \
 	do {                                                                                       \
 		if ((c)->guest && ((c)->icpt[w] & (1u << (b))))                                    \
@@ -517,6 +539,34 @@ static inline uint64_t icount_now(const ss_cpu *c)
 {
 	return c->cur ? c->blk_icount + (uint64_t)(c->cur - c->blk_base) : c->icount;
 }
+
+/* ---- interrupts and debug events (interrupt.c) ---- */
+#define EV_IRQ	0x1
+#define EV_NMI	0x2
+#define EV_VIRQ 0x4
+/* Recomputes c->ev from the pending lines and the guest's V_IRQ. */
+void ss_ev_update(ss_cpu *c);
+/* Something may be pending at this instruction boundary (checked once per block). */
+static inline int ss_ev_any(const ss_cpu *c)
+{
+	return c->ev | (int)(c->r.rflags & (F_TF | F_RF)) | c->r.interrupt_shadow |
+	       (int)(c->r.dr[7] & 0xff);
+}
+/* At an instruction boundary: takes a pending NMI/interrupt/virtual interrupt (or exits for its
+ * intercept), raises an instruction-breakpoint #DB. Returns 1 when the next instruction must run
+ * alone (single-step, shadow, breakpoints), 2 when an event was delivered (look again). */
+int ss_ev_before(ss_cpu *c);
+/* After instruction i ran alone: the TF single-step trap and RF (debug.c). */
+void ss_ev_after(ss_cpu *c, const ss_insn *i);
+/* Instruction breakpoints and the single-step state at a boundary (debug.c); 1 = run alone. */
+int ss_debug_before(ss_cpu *c);
+/* HLT: 1 if an event pending now would wake the CPU right after the HLT. */
+int ss_ev_wakes_hlt(ss_cpu *c);
+/* Guest CR8 with V_INTR_MASKING maps to V_TPR (returns 1 when handled). */
+int ss_vtpr_read(ss_cpu *c, uint64_t *v);
+int ss_vtpr_write(ss_cpu *c, uint64_t v);
+/* TSS I/O permission bitmap check for IN/OUT at CPL > IOPL (#GP(0) when denied). */
+void ss_io_perm(ss_cpu *c, uint16_t port, unsigned size);
 
 /* ---- modes (modes.c), segmentation (segment.c), far transfers (far.c) ---- */
 /* Recomputes c->mode / c->legacy from CR0.PE, EFER.LMA, CS and RFLAGS.VM; ends the block. */

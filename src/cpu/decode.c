@@ -200,11 +200,11 @@ int ss_decode_mode(const uint8_t *b, unsigned avail, unsigned mode, ss_insn *out
 		modrm = b[p++];
 		if (ss_ops[e - 1].flags & OPF_FREG)
 			modrm |= 0xC0;
-		if (map == M0F && opc == 0x01 && (modrm >> 6) == 3) {
+		/* 0F 01 with mod == 3: a whole-ModRM opcode, else a register form of the /reg
+		 * group (SMSW, LMSW). */
+		if (map == M0F && opc == 0x01 && (modrm >> 6) == 3 && first[M0F01][modrm]) {
 			map = M0F01;
 			e = first[M0F01][modrm];
-			if (!e)
-				return bad(out, (int)p);
 		}
 	}
 	unsigned regf = (modrm >> 3) & 7, mod = modrm >> 6, rmf = modrm & 7;

@@ -55,6 +55,7 @@ void ss_deliver_event(ss_cpu *c, int vec, int has_err, uint32_t err, int soft, u
 		return;
 	}
 	uint32_t ext = soft ? 0 : 1;
+	c->dlv_seq++;
 	uint32_t gate_err = (uint32_t)vec * 8 + 2 + ext;
 	if ((uint64_t)vec * 16 + 15 > c->r.idtr.limit)
 		ss_raise(c, EXC_GP, gate_err, 1);

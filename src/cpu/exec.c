@@ -53,6 +53,7 @@ int ss_cpu_new(const ss_cpu_config *cfg, ss_cpu **out, ss_error *err)
 	c->r.xcr0 = 1;
 	c->r.pat = 0x0007040600070406ull;
 	c->r.apic_base = 0xfee00900;
+	c->r.gif = 1;
 	c->exit_pending = -1;
 	ss_mode_update(c);
 	ss_tlb_flush_all(c);
@@ -255,6 +256,9 @@ static ss_block *get_block(ss_cpu *c)
 		c->fetch_ppn = pa >> 12;
 		c->fetch_gpn = gpa >> 12;
 	}
+	c->blk_rip = rip; /* where the block's bytes are, for the decode assists */
+	c->blk_pa = pa;
+	c->blk_gpa = gpa;
 	uint64_t key = block_key(c);
 	ss_block *b = &c->blocks[block_slot(pa)];
 	if (b->pa != pa || b->key != key)
@@ -292,6 +296,7 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 	c->in_exc = 0;
 	c->brk = 0; /* not ended by the mode update above */
 	c->cur = NULL;
+	ss_ev_update(c);
 	int jr = setjmp(c->jb);
 	if (jr && c->cur) {
 		/* Left in the middle of a block: count what retired before the instruction. */
@@ -311,7 +316,8 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 	if (jr == 1) {
 		/* A fault: RIP back on the faulting instruction, then deliver (or leave). */
 		c->r.rip = c->exc_rip;
-		if (c->guest && !c->in_exc)
+		/* Also during the delivery of another event (then reported in exit_int_info). */
+		if (c->guest)
 			ss_svm_icpt_exception(c);
 		if (c->cfg.exit_on_exception) {
 			exit->reason = SS_CPU_EXIT_EXCEPTION;
@@ -321,7 +327,9 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 			exit->cr2 = c->exc_cr2;
 			goto out;
 		}
-		if (c->in_exc) {
+		if (c->in_exc && c->in_exc_type == 3) {
+			/* A fault while delivering an exception (interrupts combine with nothing).
+			 */
 			if (c->in_exc_vec == EXC_DF) {
 				if (c->guest && (c->icpt[3] & (1u << 31))) {
 					c->in_exc = 0;
@@ -344,6 +352,9 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 		}
 		c->in_exc = 1;
 		c->in_exc_vec = c->exc_vec;
+		c->in_exc_type = 3; /* exception (EVENTINJ type) */
+		c->in_exc_has_err = c->exc_has_err;
+		c->in_exc_err = c->exc_err;
 		c->cur = NULL;
 		ss_deliver_event(c, c->exc_vec, c->exc_has_err, c->exc_err, 0, c->r.rip);
 		c->in_exc = 0;
@@ -354,8 +365,11 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 		c->inject_pending = 0;
 		c->in_exc = 1;
 		c->in_exc_vec = (uint8_t)vec;
+		c->in_exc_type = (uint8_t)type;
 		c->exc_has_err = (c->event_inj >> 11) & 1;
 		c->exc_err = c->event_inj_err;
+		c->in_exc_has_err = c->exc_has_err;
+		c->in_exc_err = c->exc_err;
 		c->insn_rip = c->r.rip;
 		c->cur = NULL;
 		ss_deliver_event(c, type == 2 ? EXC_NMI : (int)vec, (c->event_inj >> 11) & 1,
@@ -363,11 +377,21 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 		c->in_exc = 0;
 	}
 	while (c->icount < c->run_end) {
+		/* Interrupts, shadows, single-step and breakpoints: one test per block when none.
+		 */
+		int one = 0;
+		if (ss_ev_any(c)) {
+			one = ss_ev_before(c);
+			if (one == 2)
+				continue;
+		}
 		ss_block *b = get_block(c);
 		const ss_insn *i = b->insn, *e = b->insn + b->n;
 		uint64_t left = c->run_end - c->icount;
 		if (left < b->n)
 			e = b->insn + left;
+		if (one)
+			e = b->insn + 1;
 		c->blk_base = b->insn;
 		c->blk_icount = c->icount;
 		while (i < e) {
@@ -382,6 +406,8 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 		c->brk = 0;
 		c->icount = c->blk_icount + (uint64_t)(i - b->insn);
 		c->cur = NULL;
+		if (one)
+			ss_ev_after(c, b->insn);
 	}
 	exit->reason = SS_CPU_EXIT_LIMIT;
 out:

@@ -172,6 +172,74 @@ static const char *vmrun_checks(ss_cpu *c, const ss_vmcb *v, const uint32_t sev[
 	return NULL;
 }
 
+/* ---- decode assists, VMLOAD / VMSAVE ---- */
+
+void ss_svm_insn_bytes(ss_cpu *c, uint64_t rip)
+{
+	/* The bytes from RIP to the end of its page (at most 15), read without faulting through the
+	 * translation of the block being executed; none when RIP is outside it (the fault was the
+	 * fetch itself) or the guest's state is SEV-ES protected. */
+	c->vx_insn_len = 0;
+	if ((c->nested_ctl & SS_NESTED_CTL_SEV_ES) || rip < c->blk_rip ||
+	    (rip >> 12) != (c->blk_rip >> 12))
+		return;
+	unsigned n = 4096 - (unsigned)(rip & 0xfff);
+	if (n > sizeof(c->vx_insn))
+		n = sizeof(c->vx_insn);
+	ss_cpu_access a = {.pa = c->blk_pa + (rip - c->blk_rip),
+			   .gpa = c->blk_gpa + (rip - c->blk_rip),
+			   .asid = c->asid,
+			   .kind = SS_CPU_ACC_FETCH,
+			   .c_bit = c->c_bit_default,
+			   .cpl = c->r.cpl,
+			   .vmpl = c->vmpl};
+	if (c->cfg.mem->read(c->cfg.mem_ctx, &a, c->vx_insn, n) == SS_CPU_MEM_OK)
+		c->vx_insn_len = (uint8_t)n;
+}
+
+void ss_svm_vmload_vmsave(ss_cpu *c, const ss_insn *i, int save)
+{
+	/* rAX: the VMCB's physical address, 4 KiB aligned (#GP otherwise); in a guest that does not
+	 * intercept the instruction it is guest-physical, through the nested tables. */
+	uint64_t gpa = i->asz == 2 ? (uint32_t)c->r.gpr[SS_RAX] : c->r.gpr[SS_RAX];
+	if ((gpa & 0xfff) || (gpa >> 52))
+		RAISE_GP0(c);
+	uint64_t pa = c->guest && c->npt_on ? ss_npt_xlat(c, gpa, save, 0, 0) : gpa;
+	ss_vmcb_save s;
+	ss_phys_read_g(c, pa + SS_VMCB_SAVE_OFFSET, gpa + SS_VMCB_SAVE_OFFSET, &s, sizeof(s),
+		       SS_CPU_ACC_READ);
+	ss_cpu_regs *r = &c->r;
+	if (!save) {
+		seg_in(&r->seg[SS_SEG_FS], &s.fs);
+		seg_in(&r->seg[SS_SEG_GS], &s.gs);
+		seg_in(&r->tr, &s.tr);
+		seg_in(&r->ldtr, &s.ldtr);
+		r->kernel_gs_base = s.kernel_gs_base;
+		r->star = s.star;
+		r->lstar = s.lstar;
+		r->cstar = s.cstar;
+		r->sfmask = s.sfmask;
+		r->sysenter_cs = s.sysenter_cs;
+		r->sysenter_esp = s.sysenter_esp;
+		r->sysenter_eip = s.sysenter_eip;
+		return;
+	}
+	seg_out(&s.fs, &r->seg[SS_SEG_FS]);
+	seg_out(&s.gs, &r->seg[SS_SEG_GS]);
+	seg_out(&s.tr, &r->tr);
+	seg_out(&s.ldtr, &r->ldtr);
+	s.kernel_gs_base = r->kernel_gs_base;
+	s.star = r->star;
+	s.lstar = r->lstar;
+	s.cstar = r->cstar;
+	s.sfmask = r->sfmask;
+	s.sysenter_cs = r->sysenter_cs;
+	s.sysenter_esp = r->sysenter_esp;
+	s.sysenter_eip = r->sysenter_eip;
+	ss_phys_write_g(c, pa + SS_VMCB_SAVE_OFFSET, gpa + SS_VMCB_SAVE_OFFSET, &s, sizeof(s),
+			SS_CPU_ACC_WRITE);
+}
+
 /* ---- #VMEXIT ---- */
 
 _Noreturn void ss_vmexit(ss_cpu *c, uint64_t code, uint64_t info1, uint64_t info2)
@@ -183,6 +251,9 @@ _Noreturn void ss_vmexit(ss_cpu *c, uint64_t code, uint64_t info1, uint64_t info
 	c->vx_info1 = info1;
 	c->vx_info2 = info2;
 	c->vx_nrip = c->cur ? c->insn_rip + c->cur->len : 0;
+	c->vx_insn_len = 0;
+	if (code == SS_SVM_EXIT_NPF)
+		ss_svm_insn_bytes(c, c->insn_rip);
 	if (!c->in_exc)
 		c->r.rip = c->insn_rip; /* intercepts are fault-like */
 	longjmp(c->jb, 3);
@@ -203,6 +274,9 @@ void ss_svm_icpt_exception(ss_cpu *c)
 	c->vx_info1 = c->exc_has_err ? c->exc_err : 0;
 	c->vx_info2 = i2;
 	c->vx_nrip = 0;
+	c->vx_insn_len = 0;
+	if (c->exc_vec == EXC_PF)
+		ss_svm_insn_bytes(c, c->r.rip);
 	if ((c->nested_ctl & SS_NESTED_CTL_SEV_ES) && c->exc_vec != EXC_MC &&
 	    c->exc_vec != EXC_VC) {
 		/* Under SEV-ES an intercepted exception is an NAE: #VC with its exit code. */
@@ -275,12 +349,18 @@ int ss_svm_do_vmexit(ss_cpu *c)
 		k->exit_int_info_err = 0;
 		if (c->in_exc) {
 			/* The exit interrupted the delivery of an event (§1.4 format). */
-			k->exit_int_info = c->in_exc_vec | (SS_EVTINJ_TYPE_EXC << 8) |
-					   (c->exc_has_err ? SS_EVTINJ_EV : 0) | SS_EVTINJ_VALID;
-			k->exit_int_info_err = c->exc_err;
+			k->exit_int_info = c->in_exc_vec | ((uint32_t)c->in_exc_type << 8) |
+					   (c->in_exc_has_err ? SS_EVTINJ_EV : 0) | SS_EVTINJ_VALID;
+			k->exit_int_info_err = c->in_exc_has_err ? c->in_exc_err : 0;
 		}
 		k->next_rip = c->vx_nrip;
 		k->int_state = c->r.interrupt_shadow | ((c->r.rflags & F_IF) ? 2u : 0u);
+		/* V_TPR (guest CR8 writes with V_INTR_MASKING) and V_IRQ go back (§1.3). */
+		k->int_ctl = c->int_ctl;
+		/* Decode assist (§1.1 0x0D0): the bytes fetched at the faulting RIP. */
+		k->insn_len = c->vx_insn_len;
+		memset(k->insn_bytes, 0, sizeof(k->insn_bytes));
+		memcpy(k->insn_bytes, c->vx_insn, c->vx_insn_len);
 		k->event_inj &= ~SS_EVTINJ_VALID;
 		if (c->nested_ctl & SS_NESTED_CTL_SEV_ES) {
 			ss_vmsa *s = malloc(sizeof(*s));
@@ -328,6 +408,12 @@ int ss_svm_do_vmexit(ss_cpu *c)
 	c->cbit_pos = 0;
 	c->in_exc = 0;
 	c->fetch_vpn = ~0ull;
+	/* #VMEXIT clears GIF (APM vol. 2 §15.17); no guest shadow or virtual interrupt remains. */
+	c->r.gif = 0;
+	c->shadow_armed = c->shadow_movss = 0;
+	c->halted = 0;
+	c->int_ctl = 0;
+	ss_ev_update(c);
 	return rc;
 }
 
@@ -388,6 +474,11 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 	}
 	c->r.efer |= (c->r.efer & EFER_LME) && (c->r.cr0 & CR0_PG) ? EFER_LMA : 0;
 	c->r.interrupt_shadow = (uint8_t)(k->int_state & 1);
+	c->shadow_armed = c->shadow_movss = 0;
+	c->halted = 0;
+	c->r.gif = 1; /* VMRUN sets GIF (APM vol. 2 §15.17) */
+	c->int_ctl = k->int_ctl;
+	c->int_vector = k->int_vector;
 	c->guest = 1;
 	c->vmcb_pa = vmcb_pa;
 	c->icpt[0] = k->intercept_cr;
@@ -416,6 +507,7 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 		ss_tlb_flush_asid(c, k->asid);
 	c->fetch_vpn = ~0ull;
 	free(v);
+	ss_ev_update(c);
 
 	int rc = ss_cpu_run(c, max_insns, exit, err);
 	if (c->guest) {
@@ -424,7 +516,10 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 		c->vx_code = SS_SVM_EXIT_INTR;
 		c->vx_info1 = c->vx_info2 = 0;
 		c->vx_nrip = 0;
+		c->vx_insn_len = 0;
 		c->in_exc = 0;
+		if (c->shadow_armed) /* the shadowed instruction completed */
+			c->r.interrupt_shadow = 0;
 		if (ss_svm_do_vmexit(c) && !rc)
 			rc = ss_fail(err, SS_EIO, "vmrun: cannot write the VMCB at #VMEXIT");
 		if (!rc) {

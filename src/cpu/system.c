@@ -42,6 +42,12 @@ void ss_op_hlt(ss_cpu *c, const ss_insn *i)
 	(void)i;
 	need_cpl0(c);
 	ss_svm_icpt(c, 3, 24, 0x78, 0, 0);
+	/* Something pending that can be taken right after the HLT wakes it at once (STI; HLT). */
+	if (ss_ev_wakes_hlt(c)) {
+		c->brk = 1;
+		return;
+	}
+	c->halted = 1;
 	ss_exit_after(c, SS_CPU_EXIT_HLT);
 }
 
@@ -101,8 +107,13 @@ void ss_op_mov_sreg_rm(ss_cpu *c, const ss_insn *i)
 	if (sr >= SS_SEG_COUNT || sr == SS_SEG_CS)
 		RAISE_UD(c);
 	ss_load_seg(c, sr, (uint16_t)rm_get(c, i, 1));
-	if (sr == SS_SEG_SS)
+	if (sr == SS_SEG_SS) {
+		/* Shadow for interrupts and #DB until the next instruction completes (§13.1). */
 		c->r.interrupt_shadow = 1;
+		c->shadow_movss = 1;
+		c->shadow_armed = 0;
+		c->brk = 1;
+	}
 }
 
 void ss_op_iret(ss_cpu *c, const ss_insn *i)
@@ -149,15 +160,20 @@ void ss_op_iret(ss_cpu *c, const ss_insn *i)
 		ss_load_seg(c, SS_SEG_SS, ssel);
 	c->r.gpr[SS_RSP] = f[3];
 	c->r.rip = f[0];
+	c->nmi_blocked = 0; /* IRET ends NMI blocking (APM vol. 2 §8.2.3) */
 	c->brk = 1;
 }
 
 void ss_op_io(ss_cpu *c, const ss_insn *i)
 {
-	/* aux: 0 IN imm, 1 OUT imm, 2 IN DX, 3 OUT DX, 4 INS, 5 OUTS. No TSS I/O bitmap: CPL must
-	 * be <= IOPL (APM vol. 2 §13.2.2). */
+	/* aux: 0 IN imm, 1 OUT imm, 2 IN DX, 3 OUT DX, 4 INS, 5 OUTS. Above IOPL the TSS I/O
+	 * permission bitmap decides (APM vol. 2 §13.2.2-§13.2.4), before the IOIO intercept. */
 	if (c->r.cpl > iopl(c))
-		RAISE_GP0(c);
+		ss_io_perm(c,
+			   (uint16_t)(i->aux < 2 ? (i->imm & 0xff) : (c->r.gpr[SS_RDX] & 0xffff)),
+			   i->osz == 0	 ? 1u
+			   : i->osz == 1 ? 2u
+					 : 4u);
 	ss_cpu_exit *x = c->exit;
 	ss_svm_icpt_io(c, i, (uint16_t)(i->aux < 2 ? (i->imm & 0xff) : (c->r.gpr[SS_RDX] & 0xffff)),
 		       i->osz == 0   ? 1u
@@ -170,6 +186,24 @@ void ss_op_io(ss_cpu *c, const ss_insn *i)
 	x->io.string = (uint8_t)(i->aux >= 4);
 	x->io.rep = (uint8_t)(i->rep != 0);
 	ss_exit_insn(c, SS_CPU_EXIT_IO);
+}
+
+void ss_io_perm(ss_cpu *c, uint16_t port, unsigned size)
+{
+	/* The 64-bit TSS holds the bitmap's offset at 0x66; every bit of port..port+size-1 must be
+	 * clear; the two bytes read must lie within the TSS limit, else #GP(0). */
+	unsigned type = c->r.tr.attr & 0xf;
+	if ((type != 0x9 && type != 0xB) || c->r.tr.limit < 0x67)
+		RAISE_GP0(c);
+	uint8_t b[2];
+	ss_sys_read(c, c->r.tr.base + 0x66, b, 2);
+	uint32_t at = ((uint32_t)b[0] | ((uint32_t)b[1] << 8)) + port / 8u;
+	if (at + 1 > c->r.tr.limit)
+		RAISE_GP0(c);
+	ss_sys_read(c, c->r.tr.base + at, b, 2);
+	unsigned bits = (unsigned)b[0] | ((unsigned)b[1] << 8);
+	if ((bits >> (port & 7)) & ((1u << size) - 1))
+		RAISE_GP0(c);
 }
 
 void ss_op_syscall(ss_cpu *c, const ss_insn *i)
@@ -314,7 +348,10 @@ void ss_op_mov_r_cr(ss_cpu *c, const ss_insn *i)
 	case 2: v = c->r.cr2; break;
 	case 3: v = c->r.cr3; break;
 	case 4: v = c->r.cr4; break;
-	case 8: v = c->r.cr8; break;
+	case 8:
+		if (!ss_vtpr_read(c, &v))
+			v = c->r.cr8;
+		break;
 	default: RAISE_UD(c);
 	}
 	c->r.gpr[i->rm] = c->legacy ? (uint32_t)v : v;
@@ -325,6 +362,8 @@ void ss_op_mov_cr_r(ss_cpu *c, const ss_insn *i)
 	need_cpl0(c);
 	ss_svm_icpt(c, 0, 16 + (i->reg & 15), 0x10u + (i->reg & 15), (1ull << 63) | i->rm, 0);
 	uint64_t v = c->legacy ? (uint32_t)c->r.gpr[i->rm] : c->r.gpr[i->rm];
+	if (i->reg == 0 && ((v ^ c->r.cr0) & ~(CR0_TS | CR0_MP)))
+		ss_svm_icpt(c, 3, 5, 0x65, (1ull << 63) | i->rm, 0); /* CR0_SEL_WRITE */
 	switch (i->reg) {
 	case 0:
 		if ((v >> 32) || ((v & CR0_PG) && !(v & CR0_PE)))
@@ -353,7 +392,8 @@ void ss_op_mov_cr_r(ss_cpu *c, const ss_insn *i)
 	case 8:
 		if (v >> 4)
 			RAISE_GP0(c);
-		c->r.cr8 = v;
+		if (!ss_vtpr_write(c, v)) /* V_INTR_MASKING: the guest's TPR is V_TPR */
+			c->r.cr8 = v;
 		break;
 	default: RAISE_UD(c);
 	}
@@ -390,6 +430,7 @@ void ss_op_mov_dr_r(ss_cpu *c, const ss_insn *i)
 	if ((r == 6 || r == 7) && (v >> 32))
 		RAISE_GP0(c);
 	c->r.dr[r] = v;
+	c->brk = 1; /* DR7 may have enabled breakpoints */
 }
 
 void ss_op_sdt(ss_cpu *c, const ss_insn *i)
@@ -478,6 +519,8 @@ void ss_op_lldt_ltr(ss_cpu *c, const ss_insn *i)
 
 void ss_op_smsw(ss_cpu *c, const ss_insn *i)
 {
+	/* A CR0 read for the intercepts; decode assist: exit_info_1 bit 63 clear (§3.3). */
+	ss_svm_icpt(c, 0, 0, 0x00, 0, 0);
 	if (i->mod3)
 		reg_set(c, i->rm, i->osz, c->r.cr0 & ss_size_mask[i->osz]);
 	else
@@ -489,7 +532,11 @@ void ss_op_lmsw(ss_cpu *c, const ss_insn *i)
 	need_cpl0(c);
 	uint64_t v = rm_get(c, i, 1);
 	/* Only PE, MP, EM, TS; PE can be set but not cleared. */
-	c->r.cr0 = (c->r.cr0 & ~0xeull) | (v & 0xf) | (c->r.cr0 & 1);
+	uint64_t n = (c->r.cr0 & ~0xeull) | (v & 0xf) | (c->r.cr0 & 1);
+	ss_svm_icpt(c, 0, 16, 0x10, 0, 0);
+	if ((n ^ c->r.cr0) & ~(CR0_TS | CR0_MP))
+		ss_svm_icpt(c, 3, 5, 0x65, 0, 0); /* CR0_SEL_WRITE */
+	c->r.cr0 = n;
 	ss_mode_update(c); /* LMSW may enter protected mode */
 	c->brk = 1;
 }
@@ -498,6 +545,7 @@ void ss_op_clts(ss_cpu *c, const ss_insn *i)
 {
 	(void)i;
 	need_cpl0(c);
+	ss_svm_icpt(c, 0, 16, 0x10, 0, 0);
 	c->r.cr0 &= ~CR0_TS;
 }
 
@@ -613,6 +661,17 @@ void ss_op_hook(ss_cpu *c, const ss_insn *i)
 				ss_svm_icpt(c, 4, svm_insn[k].bit, 0x80u + svm_insn[k].bit, 0, 0);
 		if (h == SS_CPU_HOOK_INVLPGA)
 			ss_svm_icpt(c, 3, 26, 0x7A, 0, 0);
+	}
+	/* Executed by the core (APM vol. 2 §15.5.2, §15.17). */
+	switch (h) {
+	case SS_CPU_HOOK_VMLOAD: ss_svm_vmload_vmsave(c, i, 0); return;
+	case SS_CPU_HOOK_VMSAVE: ss_svm_vmload_vmsave(c, i, 1); return;
+	case SS_CPU_HOOK_STGI:
+	case SS_CPU_HOOK_CLGI:
+		c->r.gif = h == SS_CPU_HOOK_STGI;
+		c->brk = 1; /* a pending interrupt may now be taken */
+		return;
+	default: break;
 	}
 	c->exit->hook = h;
 	ss_exit_insn(c, SS_CPU_EXIT_HOOK);
