@@ -4,9 +4,9 @@
 #include "cpu/core.h"
 #include "cpu/ops.h"
 
-static inline int canonical(uint64_t a)
+static inline int canonical(const ss_cpu *c, uint64_t a)
 {
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+	return ss_canonical(c, a);
 }
 
 static inline void jump(ss_cpu *c, const ss_insn *i, uint64_t target)
@@ -15,7 +15,7 @@ static inline void jump(ss_cpu *c, const ss_insn *i, uint64_t target)
 		ss_jump_legacy(c, i->osz, target);
 		return;
 	}
-	if (!canonical(target))
+	if (!canonical(c, target))
 		RAISE_GP0(c);
 	c->r.rip = target;
 }
@@ -153,7 +153,7 @@ void ss_op_call_rel(ss_cpu *c, const ss_insn *i)
 		ss_call_legacy(c, i->osz, t);
 		return;
 	}
-	if (!canonical(t))
+	if (!canonical(c, t))
 		RAISE_GP0(c);
 	push(c, 8, c->r.rip);
 	c->r.rip = t;
@@ -166,7 +166,7 @@ void ss_op_call_rm(ss_cpu *c, const ss_insn *i)
 		return;
 	}
 	uint64_t t = rm_get(c, i, 3);
-	if (!canonical(t))
+	if (!canonical(c, t))
 		RAISE_GP0(c);
 	push(c, 8, c->r.rip);
 	c->r.rip = t;
@@ -220,7 +220,7 @@ void ss_op_ret(ss_cpu *c, const ss_insn *i)
 	}
 	uint64_t sp = c->r.gpr[SS_RSP];
 	uint64_t t = ss_lin_read(c, sp, 8, SS_CPU_ACC_READ);
-	if (!canonical(t))
+	if (!canonical(c, t))
 		RAISE_GP0(c);
 	c->r.gpr[SS_RSP] = sp + 8 + (i->imm & 0xffff);
 	c->r.rip = t;

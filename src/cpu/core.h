@@ -349,6 +349,13 @@ static inline uint64_t szp_flags(uint64_t res, unsigned sz)
 	       parity_flag(res);
 }
 
+/* Canonical linear address: bits 63:47, or 63:56 with CR4.LA57, all equal (APM vol. 2 §5.3.1). */
+static inline int ss_canonical(const ss_cpu *c, uint64_t a)
+{
+	unsigned bits = (c->r.cr4 & CR4_LA57) ? 57 : 48;
+	return (uint64_t)((int64_t)(a << (64 - bits)) >> (64 - bits)) == a;
+}
+
 /* ---- registers ---- */
 static inline uint64_t reg_get(const ss_cpu *c, unsigned r, unsigned sz)
 {

@@ -7,11 +7,6 @@
 #include "cpu/core.h"
 #include "cpu/ops.h"
 
-static inline int canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
 static inline int realish(const ss_cpu *c)
 {
 	return c->mode == SS_MODE_REAL || c->mode == SS_MODE_VM86;
@@ -77,7 +72,7 @@ static void load_cs(ss_cpu *c, uint16_t sel, const uint8_t d[8], unsigned cpl)
 static uint64_t check_target(ss_cpu *c, const uint8_t d[8], uint64_t off)
 {
 	if ((c->r.efer & EFER_LMA) && (d[6] & 0x20)) {
-		if (!canonical(off))
+		if (!ss_canonical(c, off))
 			RAISE_GP0(c);
 		return off;
 	}

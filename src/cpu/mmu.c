@@ -226,13 +226,14 @@ static uint64_t host_cbit_mask(ss_cpu *c)
 
 uint64_t ss_npt_xlat(ss_cpu *c, uint64_t gpa, int write, int fetch, int ptw)
 {
-	/* Host 4-level tables at nCR3; every nested access is a user access (APM §15.25.5). */
+	/* Host tables at nCR3, 5 levels when the host runs with CR4.LA57 (nested paging uses the
+	 * host's paging mode); every nested access is a user access (APM §15.25.5). */
 	uint64_t err = (write ? SS_NPF_W : 0) | (fetch ? SS_NPF_ID : 0) | SS_NPF_U |
 		       (ptw ? SS_NPF_GUEST_PAGE : SS_NPF_GUEST_FINAL);
 	uint64_t cmask = host_cbit_mask(c);
-	uint64_t table = c->ncr3 & 0x000ffffffffff000ull & ~cmask, pte = 0, ptes[4], size = 4096;
+	uint64_t table = c->ncr3 & 0x000ffffffffff000ull & ~cmask, pte = 0, ptes[5], size = 4096;
 	int n = 0, w_ok = 1, u_ok = 1, nx = 0;
-	for (int lvl = 4; lvl >= 1; lvl--) {
+	for (int lvl = (c->host.cr4 & CR4_LA57) ? 5 : 4; lvl >= 1; lvl--) {
 		unsigned shift = 12 + 9 * (unsigned)(lvl - 1);
 		uint64_t pa = table + (((gpa >> shift) & 511) << 3);
 		ss_phys_read(c, pa, &pte, 8, SS_CPU_ACC_NPTW);
@@ -248,7 +249,7 @@ uint64_t ss_npt_xlat(ss_cpu *c, uint64_t gpa, int write, int fetch, int ptw)
 			size = 1ull << shift;
 			break;
 		}
-		if (lvl == 4 && (pte & 0x80))
+		if (lvl >= 4 && (pte & 0x80))
 			ss_vmexit(c, SS_SVM_EXIT_NPF, err | SS_NPF_P | SS_NPF_RSVD, gpa);
 		table = pte & 0x000ffffffffff000ull & ~cmask;
 	}

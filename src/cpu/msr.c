@@ -29,11 +29,6 @@ static uint64_t *field(ss_cpu *c, uint32_t msr)
 	}
 }
 
-static int canonical(uint64_t a)
-{
-	return (a >> 47) == 0 || (a >> 47) == 0x1ffff;
-}
-
 int ss_msr_read(ss_cpu *c, uint32_t msr, uint64_t *v)
 {
 	switch (msr) {
@@ -80,7 +75,7 @@ int ss_msr_write(ss_cpu *c, uint32_t msr, uint64_t v)
 	case 0xC0000102:
 	case 0xC0000082:
 	case 0xC0000083:
-		if (!canonical(v))
+		if (!ss_canonical(c, v))
 			return -2;
 		break;
 	default: break;

@@ -141,7 +141,7 @@ void ss_op_iret(ss_cpu *c, const ss_insn *i)
 		ss_iret_other(c, i); /* return to compatibility mode */
 		return;
 	}
-	if ((f[0] >> 47) != 0 && (f[0] >> 47) != 0x1ffff)
+	if (!ss_canonical(c, f[0]))
 		RAISE_GP0(c);
 	uint64_t old = ss_flags_get(c);
 	uint64_t mask = F_ARITH | F_TF | F_DF | F_NT | F_AC | F_ID | F_RF | F_VIF | F_VIP;
@@ -237,7 +237,7 @@ void ss_op_sysret(ss_cpu *c, const ss_insn *i)
 	if (i->osz != 3)
 		ss_unsupported(c, "SYSRET to compatibility mode");
 	uint64_t t = c->r.gpr[SS_RCX];
-	if ((t >> 47) != 0 && (t >> 47) != 0x1ffff)
+	if (!ss_canonical(c, t))
 		RAISE_GP0(c);
 	uint16_t sel = (uint16_t)(c->r.star >> 48);
 	c->r.seg[SS_SEG_CS] = (ss_cpu_seg){(uint16_t)((sel + 16) | 3), 0x2fb, 0xffffffffu, 0};
@@ -455,7 +455,7 @@ void ss_op_ldt(ss_cpu *c, const ss_insn *i)
 	uint64_t base = ss_lin_read(c, lin + 2, bn, SS_CPU_ACC_READ);
 	if (c->legacy && i->osz == 1)
 		base &= 0xffffffu;
-	if ((base >> 47) != 0 && (base >> 47) != 0x1ffff)
+	if (!ss_canonical(c, base))
 		RAISE_GP0(c);
 	ss_cpu_dtr *t = i->aux ? &c->r.idtr : &c->r.gdtr;
 	t->limit = limit;

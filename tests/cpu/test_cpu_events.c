@@ -735,10 +735,52 @@ TEST(guest_single_step_and_svm_insn_intercepts)
 	hv_free(&h);
 }
 
+TEST(la57_canonical_checks_use_bit_56)
+{
+	vm v;
+	REQUIRE(vm_init(&v, 1, 0) == 0);
+	/* mov rax, 0x0000800000000000; jmp rax: not canonical with 48 bits... */
+	vm_code(&v, CODE, "48b80000000000800000ffe0");
+	CHECK(vm_run(&v) == SS_CPU_EXIT_EXCEPTION && v.ex.vector == 13 && v.r->rip == CODE + 10);
+	/* ... canonical with CR4.LA57 (the fetch then finds no memory there) ... */
+	v.r->cr4 |= 0x1000;
+	ss_cpu_flush_tlb(v.c);
+	vm_code(&v, CODE + 0x20, "48b80000000000800000ffe0");
+	CHECK(vm_run(&v) == SS_CPU_EXIT_MEM && v.ex.mem_pa == 0x800000000000ull);
+	/* ... where bit 56 is the sign: 0x0100000000000000 is not. */
+	vm_code(&v, CODE + 0x40, "48b80000000000000001ffe0");
+	CHECK(vm_run(&v) == SS_CPU_EXIT_EXCEPTION && v.ex.vector == 13 && v.r->rip == CODE + 0x4a);
+	vm_free(&v);
+}
+
+TEST(five_level_guest_and_nested_paging)
+{
+	hv h;
+	REQUIRE(hv_init(&h) == 0);
+	/* Host with CR4.LA57: nCR3 is a PML5 whose entry 0 holds the 4-level tables. */
+	const uint64_t npml5 = 0xF0000, gpml5 = 0x7000;
+	put64(h.ram.ram, npml5, NPT | 7);
+	h.v->control.nested_cr3 = npml5;
+	h.r->cr4 |= 0x1000;
+	/* Guest with CR4.LA57 too: its PML5 at gPA 0x7000 points at its PML4. */
+	put64(h.ram.ram, GBASE + gpml5, GPT | 3);
+	h.v->save.cr3 = gpml5;
+	h.v->save.cr4 = 0x20 | 0x1000;
+	hv_code(&h, GCODE, "8b042500002000f4"); /* mov eax, [0x200000]; hlt */
+	CHECK(hv_run(&h) == SS_SVM_EXIT_HLT && h.v->save.rip == GCODE + 7);
+	CHECK(get64(h.ram.ram, npml5) & 0x20);	       /* nested PML5 entry accessed */
+	CHECK(get64(h.ram.ram, GBASE + gpml5) & 0x20); /* guest PML5 entry accessed */
+	/* A gPA beyond the nested map reports its address through all five levels. */
+	hv_code(&h, GCODE + 0x20, "8b042500005000f4");
+	CHECK(hv_run(&h) == SS_SVM_EXIT_NPF && h.v->control.exit_info_2 == 0x500000);
+	hv_free(&h);
+}
+
 TEST_MAIN(irq_taken_after_the_sti_shadow, irq_masked_by_if_tpr_and_cleared_line,
 	  hlt_wakes_on_interrupts, nmi_blocked_until_iret, gif_holds_back_interrupts_and_nmi,
 	  tf_single_step_after_popf, mov_ss_shadow_holds_back_the_trap_sti_does_not,
 	  iret_setting_or_clearing_tf, instruction_breakpoint_and_rf, tss_io_permission_bitmap,
 	  vmload_vmsave_from_host_code, guest_intr_and_nmi_intercepts, guest_virtual_interrupts,
 	  guest_cr8_is_v_tpr_with_v_intr_masking, guest_int_state_and_exit_int_info, decode_assists,
-	  guest_single_step_and_svm_insn_intercepts)
+	  guest_single_step_and_svm_insn_intercepts, la57_canonical_checks_use_bit_56,
+	  five_level_guest_and_nested_paging)
