@@ -8,7 +8,9 @@
  * Header: [0] flags (bit 0 paging, 1 user, 2 exit_on_exception, 3 SMEP, 4 SMAP, 5 NXE, 6 WP,
  * 7 run as an SVM guest under a VMCB whose controls come from the input); [10] bits 0-1 the mode
  * the code starts in (64-bit, 32-bit compatibility, 32-bit protected with 32-bit or, with bit 2,
- * PAE paging, real mode); [1..63] seeds. Every offset is decoded in every mode. */
+ * PAE paging, real mode); [12] events (bit 0 an INTR with vector [13], 1 an NMI, 2 TF, 3 an
+ * instruction breakpoint at CODE + [14], 4 GIF=0); [1..63] seeds (the guest's int_ctl,
+ * int_vector [15] and int_state among them). Every offset is decoded in every mode. */
 #include <softsev/cpu.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -131,6 +133,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		  &r->seg[SS_SEG_CS].attr, &r->seg[SS_SEG_CS].base, &r->seg[SS_SEG_CS].limit,
 		  &r->rip);
 	ss_cpu_flush_tlb(c);
+	/* Interrupt lines, single-step and a breakpoint as the header says. */
+	if (data[12] & 1)
+		ss_cpu_set_irq(c, data[13]);
+	if (data[12] & 2)
+		ss_cpu_nmi(c);
+	if (data[12] & 4)
+		r->rflags |= 0x100;
+	if (data[12] & 8) {
+		r->dr[0] = CODE_AT + (data[14] & 0x3f);
+		r->dr[7] = 0x401 | ((uint64_t)(data[14] >> 6) << 16);
+	}
+	if (data[12] & 0x10)
+		r->gif = 0;
 
 	ss_cpu_exit ex;
 	if ((fl & 0x80) && !(fl & 2)) {
@@ -152,6 +167,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		k->event_inj = (uint32_t)seed(data, 35) & 0x80000fffu;
 		k->event_inj_err = (uint32_t)seed(data, 36);
 		k->vmsa_pa = 0x21000;
+		k->int_ctl = (uint32_t)seed(data, 37) & 0x011f01ffu; /* V_TPR..V_INTR_MASKING */
+		k->int_vector = data[15];
+		k->int_state = data[11] & 1;
 		s->cs = (ss_vmsa_segment){0x08, 0x29b, 0xffffffff, 0};
 		s->ss = s->ds = s->es = (ss_vmsa_segment){0x10, 0xc93, 0xffffffff, 0};
 		s->gdtr = (ss_vmsa_segment){0, 0, 0xfff, 0x5000};
