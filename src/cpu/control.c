@@ -103,8 +103,13 @@ void ss_op_pop_seg(ss_cpu *c, const ss_insn *i)
 	uint64_t v = ss_stack_peek(c, stack_bytes(i));
 	ss_load_seg(c, i->aux, (uint16_t)v);
 	pop(c, stack_bytes(i));
-	if (i->aux == SS_SEG_SS)
+	if (i->aux == SS_SEG_SS) {
+		/* Like MOV SS: holds back interrupts and #DB for one instruction. */
 		c->r.interrupt_shadow = 1;
+		c->shadow_movss = 1;
+		c->shadow_armed = 0;
+		c->brk = 1;
+	}
 }
 
 void ss_op_enter(ss_cpu *c, const ss_insn *i)

@@ -50,12 +50,12 @@ static int has_error_code(int vec)
 
 void ss_deliver_event(ss_cpu *c, int vec, int has_err, uint32_t err, int soft, uint64_t ret_rip)
 {
+	c->dlv_seq++;
 	if (!(c->r.efer & EFER_LMA)) {
 		ss_deliver_legacy(c, vec, has_err, err, soft, ret_rip); /* far.c */
 		return;
 	}
 	uint32_t ext = soft ? 0 : 1;
-	c->dlv_seq++;
 	uint32_t gate_err = (uint32_t)vec * 8 + 2 + ext;
 	if ((uint64_t)vec * 16 + 15 > c->r.idtr.limit)
 		ss_raise(c, EXC_GP, gate_err, 1);

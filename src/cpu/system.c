@@ -121,6 +121,7 @@ void ss_op_iret(ss_cpu *c, const ss_insn *i)
 	ss_svm_icpt(c, 3, 20, 0x74, 0, 0);
 	if (c->legacy || i->osz != 3) {
 		ss_iret_other(c, i); /* far.c: real, protected, compatibility; IRETD/IRETW */
+		c->nmi_blocked = 0;
 		return;
 	}
 	uint64_t sp = c->r.gpr[SS_RSP];
@@ -139,6 +140,7 @@ void ss_op_iret(ss_cpu *c, const ss_insn *i)
 		ss_raise(c, EXC_NP, cs & 0xfffcu, 1);
 	if (!(d[6] & 0x20)) {
 		ss_iret_other(c, i); /* return to compatibility mode */
+		c->nmi_blocked = 0;
 		return;
 	}
 	if (!ss_canonical(c, f[0]))
