@@ -142,7 +142,7 @@ static void far_gate64(ss_cpu *c, uint16_t gsel, const uint8_t g0[8], int call)
 		ss_raise(c, EXC_GP, esel, 1); /* JMP never changes privilege */
 	if (!(d[5] & 0x80))
 		ss_raise(c, EXC_NP, esel, 1);
-	if (!canonical(off))
+	if (!ss_canonical(c, off))
 		RAISE_GP0(c);
 	unsigned ncpl = (type & 4) ? cpl : dpl;
 	uint64_t ret[4] = {c->r.seg[SS_SEG_SS].sel, c->r.gpr[SS_RSP], c->r.seg[SS_SEG_CS].sel,
@@ -152,7 +152,7 @@ static void far_gate64(ss_cpu *c, uint16_t gsel, const uint8_t g0[8], int call)
 		if (4 + 8 * (uint64_t)ncpl + 7 > c->r.tr.limit)
 			ss_raise(c, EXC_TS, c->r.tr.sel & 0xfffcu, 1);
 		ss_sys_read(c, c->r.tr.base + 4 + 8 * (uint64_t)ncpl, &rsp, 8);
-		if (!canonical(rsp))
+		if (!ss_canonical(c, rsp))
 			ss_raise(c, EXC_SS, 0, 1);
 		ss_set_cpl(c, ncpl);
 		c->r.seg[SS_SEG_SS] = (ss_cpu_seg){(uint16_t)ncpl, 0, 0, 0};
