@@ -391,7 +391,8 @@ struct cpuid_rule {
 #define L1_ECX	   (1u | (1u << 13) | (1u << 23) | (1u << 26) | (1u << 27) | (1u << 31))
 #define L1_EDX	   0x178bfbfdu
 #define E1_ECX	   (1u | (1u << 2) | (1u << 5) | (1u << 8))
-#define E1_EDX	   ((1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) | (1u << 29) | 0x0183f3ffu)
+#define E1_EDX                                                                                     \
+	((1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) | (1u << 29) | (L1_EDX & 0x0183f3ffu))
 #define EXACT(v)                                                                                   \
 	{                                                                                          \
 		.allow = ALL, .exact = ALL, .value = (v)                                           \
