@@ -63,8 +63,8 @@ static ss_xts *xts[4];
 static void on_inval(void *opaque, uint64_t spa, uint64_t len, enum ss_mem_inval_reason why)
 {
 	(void)opaque;
-	if (why == SS_MEM_INVAL_VIEW)
-		return;
+	if (why == SS_MEM_INVAL_VIEW || why == SS_MEM_INVAL_WRITE)
+		return; /* the model's bytes stay right: only RMP and key changes reset it */
 	for (uint64_t p = spa / SS_MEM_PAGE; p < (spa + len) / SS_MEM_PAGE && p < NPAGES; p++)
 		shadows[p].valid = false;
 }

@@ -29,6 +29,10 @@ enum ss_cpu_access_kind {
 	SS_CPU_ACC_FETCH = 2, /* instruction fetch (always private under SEV, DESIGN.md) */
 	SS_CPU_ACC_PTW = 3,   /* guest page-table walk read or A/D update (always private) */
 	SS_CPU_ACC_NPTW = 4,  /* nested page-table walk (host memory, no guest key) */
+	/* The CPU's own access to an SEV-ES/SNP VMSA at acc->pa (read at VMRUN, written at #VMEXIT):
+	 * the guest's key, checked as a VMSA page (cpu-svm-sev.md §8.3, §9.3), not as a guest access
+	 * at a GPA. */
+	SS_CPU_ACC_VMSA = 5,
 };
 
 /* The fixed set of answers of the ops table. */
@@ -60,11 +64,12 @@ typedef struct ss_cpu_access {
 	uint64_t npf_error; /* out: #NPF error-code bits when the answer is SS_CPU_MEM_NPF */
 } ss_cpu_access;
 
-/* A guest SNP instruction for ss_cpu_mem_ops.snp_insn (cpu-svm-sev.md §8.4, §8.5). */
+/* An SNP instruction for ss_cpu_mem_ops.snp_insn (cpu-svm-sev.md §8.4 - §8.7). */
 typedef struct ss_cpu_snp_op {
-	int hook;	   /* SS_CPU_HOOK_PVALIDATE or SS_CPU_HOOK_RMPADJUST */
-	uint64_t rax;	   /* the guest-virtual address as given */
-	uint64_t rcx, rdx; /* page size; validate flag / RMPADJUST attributes */
+	int hook;	   /* SS_CPU_HOOK_PVALIDATE, _RMPADJUST (guest), _RMPUPDATE, _PSMASH (host) */
+	uint64_t rax;	   /* guest: the guest-virtual address as given; host: the sPA */
+	uint64_t rcx, rdx; /* page size; validate flag / RMPADJUST attributes (guest) */
+	uint8_t desc[16];  /* RMPUPDATE: the new-state descriptor the CPU read at linear RCX (§8.6) */
 	uint32_t eax;	   /* out: return code */
 	uint8_t cf;	   /* out: rFLAGS.CF */
 } ss_cpu_snp_op;
@@ -78,11 +83,14 @@ typedef struct ss_cpu_mem_ops {
 	 * loads and stores (of the given kind) may use directly, or NULL to always go through
 	 * read/write. The pointer must stay valid until ss_cpu_flush_tlb() is called. */
 	uint8_t *(*page)(void *ctx, ss_cpu_access *acc);
-	/* Optional: PVALIDATE / RMPADJUST executed by a guest (in ss_cpu_vmrun). The CPU has
-	 * translated RAX (op->rax) to acc->gpa / acc->pa; the callee applies the instruction and
-	 * answers OK with op->eax and op->cf (the CPU sets RAX = EAX zero-extended and rFLAGS.CF,
-	 * clearing ZF, PF, AF, SF, OF), or NPF / VC (error code in acc->npf_error) / UD. NULL: the
-	 * instructions leave ss_cpu_run with SS_CPU_EXIT_HOOK as before. */
+	/* Optional: the SNP instructions. PVALIDATE / RMPADJUST executed by a guest (in
+	 * ss_cpu_vmrun): the CPU has translated RAX (op->rax) to acc->gpa / acc->pa. RMPUPDATE /
+	 * PSMASH executed by the host at CPL 0 (acc->asid 0): acc->pa = op->rax = RAX, a
+	 * system-physical address, and RMPUPDATE's op->desc holds the 16 bytes the CPU read at
+	 * linear RCX. The callee applies the instruction and answers OK with op->eax and op->cf (the
+	 * CPU sets RAX = EAX zero-extended and rFLAGS.CF, clearing ZF, PF, AF, SF, OF), or NPF / VC
+	 * (error code in acc->npf_error) / UD. NULL: the instructions leave ss_cpu_run with
+	 * SS_CPU_EXIT_HOOK as before. */
 	int (*snp_insn)(void *ctx, ss_cpu_access *acc, struct ss_cpu_snp_op *op);
 } ss_cpu_mem_ops;
 
@@ -241,7 +249,8 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err);
  * (cpu-svm-sev.md §1-§3, §9.3), for the hypervisor written in C: checks the VMCB (each failed
  * rule gives exit code VMEXIT_INVALID in the VMCB and names the rule in exit->detail), saves the
  * CPU's current (host) state, loads the guest from the save area (or, with SEV-ES, from the VMSA at
- * vmsa_pa, read through the ops with the guest's ASID and C-bit), delivers EVENTINJ, and runs up to
+ * vmsa_pa, read through the ops as an SS_CPU_ACC_VMSA access with the guest's ASID; a VMSA the
+ * ops refuse is VMEXIT_INVALID, §9.3), delivers EVENTINJ, and runs up to
  * max_insns guest instructions until a #VMEXIT, which writes exit_code, exit_info_1/2,
  * exit_int_info, next_rip (NRIP save) and the guest state back. The budget running out is a
  * #VMEXIT(INTR). Afterwards the CPU holds the host state again, plus the guest's GPRs other than

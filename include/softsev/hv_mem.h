@@ -1,23 +1,33 @@
 /* softsev hv_mem — the emulated CPU's memory ops backed by the memory model (issues 6 and 7).
  *
  * Connects include/softsev/cpu.h (the ss_cpu_mem_ops table) to include/softsev/mem.h:
- * - guest accesses (ASID != 0) are ss_mem guest accesses with the running ASID, VMPL and GPA;
- *   the C-bit as the CPU gives it for data, always private for instruction fetches and guest
- *   page-table walks (cpu-svm-sev.md §9.2); fetches at CPL 3 check the RMP's execute-user
- *   permission, at CPL 0-2 execute-supervisor (§8.3);
+ * - guest accesses (ASID != 0) are ss_mem guest accesses with the running ASID, VMPL, GPA and the
+ *   size of the nested mapping (a larger mapping than the RMP entry is #NPF SIZEM, §8.3); data
+ *   is private when the guest's leaf PTE has the C-bit, and a shared access uses the key the
+ *   nested PTE's C-bit selects (the host's SME key, SS_MEM_HOST_C); instruction fetches and
+ *   guest page-table walks are always private (§9.4); fetches at CPL 3 check the RMP's
+ *   execute-user permission, at CPL 0-2 execute-supervisor (§8.3);
+ * - the CPU's own VMSA accesses (SS_CPU_ACC_VMSA: VMRUN's load, #VMEXIT's save of an SEV-ES or
+ *   SNP guest) use the guest's key without the guest checks; the read at VMRUN first runs
+ *   ss_mem_vmsa_check (§9.3), whose refusal the CPU turns into VMEXIT_INVALID;
  * - host accesses (ASID 0) and nested page-table walks are ss_mem host accesses (C-bit = SME);
  * - mem's faults become the CPU's answers: #NPF with the RMP error bits, #VC with its error code
  *   (0x404: page not validated), #UD, a host #PF (SS_CPU_MEM_HOST_PF), no memory (UNMAPPED);
- * - PVALIDATE and RMPADJUST executed by a guest go to ss_mem_pvalidate / ss_mem_rmpadjust, whose
- *   EAX and CF the CPU writes back (§8.4, §8.5);
+ * - PVALIDATE and RMPADJUST executed by a guest go to ss_mem_pvalidate / ss_mem_rmpadjust with
+ *   the nested mapping size; RMPUPDATE (RAX = sPA, the descriptor the CPU read at [RCX]) and
+ *   PSMASH executed by host code go to ss_mem_rmpupdate / ss_mem_psmash; the CPU writes EAX and
+ *   CF back (§8.4 - §8.7), and #UD comes back while SNP is disabled;
  * - a listener on the memory system keeps the CPU coherent: an RMP change flushes the TLB and
- *   drops decoded instructions of the affected pages, a key-slot change flushes everything, and a
- *   change of a page's stored view (another key wrote it: DMA, firmware, another guest) drops the
- *   page's decoded instructions.
+ *   drops decoded instructions of the affected pages, a key-slot change flushes everything, and
+ *   any write by someone other than this CPU (the PSP's firmware port, the hypervisor, a device,
+ *   another vCPU), under another key or the page's own, drops the page's decoded instructions.
  *
- * Limits: nested mappings are reported to the RMP as 4 KiB (no #NPF for a 2 MiB mapping over
- * 4 KiB RMP entries); the page fast path is not offered (every access is checked); the SEV-ES VMSA
- * read by ss_cpu_vmrun is checked like a guest access at GPA = sPA.
+ * Limits: the page fast path is not offered (every access goes through ss_mem_read/write and
+ * its checks); host accesses are reported to the RMP as 4 KiB mappings (the CPU has no host
+ * large-page size to give); nested page-table entries are read and written in the clear (their
+ * C-bit is taken off the address, not used as their key); a host write refused by the RMP leaves
+ * ss_cpu_run with SS_CPU_EXIT_MEM instead of a #PF with the RMP bit; RMPUPDATE and PSMASH inside
+ * a guest still leave with SS_CPU_EXIT_HOOK; vTOM is not modelled.
  */
 #ifndef SOFTSEV_HV_MEM_H
 #define SOFTSEV_HV_MEM_H

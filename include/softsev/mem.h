@@ -113,6 +113,10 @@ enum ss_mem_type {
 	(1u << 1) /* guest only: C-bit of the nested PTE, the key of shared accesses */
 #define SS_MEM_PTWALK (1u << 2) /* guest only: a guest page-table walk (always private) */
 #define SS_MEM_USER   (1u << 3) /* CPL 3 data access (error-code U bit) */
+/* guest only: the CPU's own access to a VMSA page at VMRUN / #VMEXIT (microcode, §9.3): the
+ * guest's key without the guest checks of §8.3 (the RMP entry of a VMSA carries no GPA the CPU
+ * would access it at); VMRUN checks the page with ss_mem_vmsa_check instead. */
+#define SS_MEM_VMSA (1u << 4)
 
 struct ss_mem_access {
 	enum ss_mem_actor actor;
@@ -163,6 +167,9 @@ enum ss_mem_inval_reason {
 	SS_MEM_INVAL_RMP = 1, /* an RMP entry covering [spa, spa+len) changed */
 	SS_MEM_INVAL_VIEW, /* the page's stored view changed key: drop pointers from ss_mem_map */
 	SS_MEM_INVAL_KEY,  /* a key slot was loaded or unloaded: spa = 0, len = DRAM size */
+	/* [spa, spa+len) was written through ss_mem_write or the firmware port, under any key (also
+	 * the page's current one, which changes no view): decoded instructions there are stale. */
+	SS_MEM_INVAL_WRITE,
 };
 typedef void (*ss_mem_inval_fn)(void *opaque, uint64_t spa, uint64_t len,
 				enum ss_mem_inval_reason reason);

@@ -119,9 +119,12 @@ int ss_phys_write(ss_cpu *c, uint64_t pa, const void *buf, size_t len, int kind)
 	return ss_phys_write_g(c, pa, pa, buf, len, kind);
 }
 
-/* A guest access with the encryption context and nested mapping size of its translation. */
-static void phys_rw_e(ss_cpu *c, const ss_tlb_entry *e, uint64_t pa, uint64_t gpa, void *buf,
-		      size_t len, int kind, int write)
+#define NO_LIN (~0ull)
+
+/* An access with the encryption context and nested mapping size of its translation; lin is the
+ * linear address for a host #PF (NO_LIN for page-table accesses). */
+static void phys_rw_e(ss_cpu *c, const ss_tlb_entry *e, uint64_t lin, uint64_t pa, uint64_t gpa,
+		      void *buf, size_t len, int kind, int write)
 {
 	ss_cpu_access a;
 	fill_access(c, &a, pa, kind);
@@ -131,6 +134,11 @@ static void phys_rw_e(ss_cpu *c, const ss_tlb_entry *e, uint64_t pa, uint64_t gp
 	a.map_size = e->map_size;
 	int rc = write ? c->cfg.mem->write(c->cfg.mem_ctx, &a, buf, len)
 		       : c->cfg.mem->read(c->cfg.mem_ctx, &a, buf, len);
+	/* The RMP refusing a host access is a #PF at the linear address with the RMP bit (§8.3). */
+	if (rc == SS_CPU_MEM_HOST_PF && !c->guest && lin != NO_LIN)
+		ss_raise_pf(c, lin,
+			    (uint32_t)a.npf_error | (write ? PF_W : 0) | PF_P |
+				(c->r.cpl == 3 ? PF_U : 0));
 	ss_mem_answer(c, rc, &a, kind);
 }
 
@@ -305,7 +313,7 @@ static uint64_t pte_read_n(ss_cpu *c, uint64_t gpa, unsigned n)
 		e.map_size = c->npt_map;
 		e.host_c = c->npt_c;
 	}
-	phys_rw_e(c, &e, spa, gpa, &v, n, SS_CPU_ACC_PTW, 0);
+	phys_rw_e(c, &e, NO_LIN, spa, gpa, &v, n, SS_CPU_ACC_PTW, 0);
 	return v;
 }
 
@@ -318,7 +326,7 @@ static void pte_write_n(ss_cpu *c, uint64_t gpa, uint64_t v, unsigned n)
 		e.map_size = c->npt_map;
 		e.host_c = c->npt_c;
 	}
-	phys_rw_e(c, &e, spa, gpa, &v, n, SS_CPU_ACC_PTW, 1);
+	phys_rw_e(c, &e, NO_LIN, spa, gpa, &v, n, SS_CPU_ACC_PTW, 1);
 }
 
 static uint64_t pte_read(ss_cpu *c, uint64_t gpa)
@@ -619,12 +627,12 @@ static void access_piece(ss_cpu *c, ss_tlb_entry *e, uint64_t lin, uint8_t *buf,
 		if (e->host)
 			memcpy(e->host + (lin & 0xfff), buf, n);
 		else
-			phys_rw_e(c, e, pa, gpa, buf, n, SS_CPU_ACC_WRITE, 1);
+			phys_rw_e(c, e, lin, pa, gpa, buf, n, SS_CPU_ACC_WRITE, 1);
 	} else {
 		if (e->host)
 			memcpy(buf, e->host + (lin & 0xfff), n);
 		else
-			phys_rw_e(c, e, pa, gpa, buf, n, SS_CPU_ACC_READ, 0);
+			phys_rw_e(c, e, lin, pa, gpa, buf, n, SS_CPU_ACC_READ, 0);
 	}
 }
 

@@ -19,10 +19,13 @@ static int host_rw(ss_cpu *c, uint64_t pa, void *buf, size_t len, int write, uin
 		size_t n = 4096 - ((pa + done) & 0xfff);
 		if (n > len - done)
 			n = len - done;
+		/* With an ASID: the VMSA, read and written by the CPU with the guest's key. */
 		ss_cpu_access a = {.pa = pa + done,
 				   .gpa = pa + done,
 				   .asid = asid,
-				   .kind = (uint8_t)(write ? SS_CPU_ACC_WRITE : SS_CPU_ACC_READ),
+				   .kind = (uint8_t)(asid    ? SS_CPU_ACC_VMSA
+						     : write ? SS_CPU_ACC_WRITE
+							     : SS_CPU_ACC_READ),
 				   .c_bit = (uint8_t)cbit};
 		int rc = write ? c->cfg.mem->write(c->cfg.mem_ctx, &a, (uint8_t *)buf + done, n)
 			       : c->cfg.mem->read(c->cfg.mem_ctx, &a, (uint8_t *)buf + done, n);
@@ -454,12 +457,24 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 	c->lf_op = LF_NONE;
 	if (k->nested_ctl & SS_NESTED_CTL_SEV_ES) {
 		ss_vmsa *s = malloc(sizeof(*s));
-		if (!s || host_rw(c, k->vmsa_pa, s, sizeof(*s), 0, k->asid, 1)) {
-			uint64_t at = k->vmsa_pa;
-			free(s);
+		if (!s) {
 			free(v);
-			return ss_fail(err, SS_EIO, "vmrun: VMSA at 0x%llx is not readable",
-				       (unsigned long long)at);
+			return ss_fail(err, SS_ENOMEM, "vmrun: out of memory");
+		}
+		if (host_rw(c, k->vmsa_pa, s, sizeof(*s), 0, k->asid, 1)) {
+			/* §9.3: a VMSA the memory refuses (outside DRAM; for SNP not an assigned,
+			 * validated VMSA page of the ASID) fails VMRUN like a consistency check. */
+			free(s);
+			bad = "SEV-ES VMSA not readable or not a VMSA page of the ASID";
+			c->vmrun_rule = bad;
+			v->control.exit_code = SS_SVM_EXIT_INVALID;
+			v->control.exit_info_1 = v->control.exit_info_2 = 0;
+			int wrc = host_rw(c, vmcb_pa, v, sizeof(*v), 1, 0, 0);
+			free(v);
+			exit->reason = SS_CPU_EXIT_VMEXIT;
+			exit->vmexit_code = SS_SVM_EXIT_INVALID;
+			exit->detail = bad;
+			return wrc ? ss_fail(err, SS_EIO, "vmrun: cannot write the VMCB") : 0;
 		}
 		STATE_LOAD(&c->r, s);
 		uint64_t g[16] = {s->rax, s->rcx, s->rdx, s->rbx, s->rsp, s->rbp, s->rsi, s->rdi,

@@ -627,9 +627,35 @@ static void snp_insn(ss_cpu *c, int h)
 	ss_flags_set(c, fl | (op.cf ? F_CF : 0));
 }
 
+/* RMPUPDATE / PSMASH executed by the host, applied by the memory model (cpu-svm-sev.md §8.6,
+ * §8.7): RAX is a system-physical address; RMPUPDATE's new state is the 16-byte descriptor at
+ * linear RCX, which the CPU reads. The result is EAX, with the flags as for PVALIDATE. */
+static void host_snp_insn(ss_cpu *c, int h)
+{
+	need_cpl0(c);
+	ss_cpu_snp_op op = {
+	    .hook = h, .rax = c->r.gpr[SS_RAX], .rcx = c->r.gpr[SS_RCX], .rdx = c->r.gpr[SS_RDX]};
+	if (h == SS_CPU_HOOK_RMPUPDATE)
+		ss_lin_read_buf(c, op.rcx, op.desc, sizeof(op.desc), SS_CPU_ACC_READ);
+	ss_cpu_access a;
+	memset(&a, 0, sizeof(a));
+	a.pa = a.gpa = op.rax;
+	a.kind = SS_CPU_ACC_READ;
+	a.cpl = c->r.cpl;
+	ss_mem_answer(c, c->cfg.mem->snp_insn(c->cfg.mem_ctx, &a, &op), &a, SS_CPU_ACC_READ);
+	c->r.gpr[SS_RAX] = op.eax;
+	uint64_t fl = ss_flags_get(c) & ~(uint64_t)(F_CF | F_ZF | F_PF | F_AF | F_SF | F_OF);
+	ss_flags_set(c, fl | (op.cf ? F_CF : 0));
+}
+
 void ss_op_hook(ss_cpu *c, const ss_insn *i)
 {
 	int h = i->aux;
+	if (!c->guest && c->cfg.mem->snp_insn &&
+	    (h == SS_CPU_HOOK_RMPUPDATE || h == SS_CPU_HOOK_PSMASH)) {
+		host_snp_insn(c, h);
+		return;
+	}
 	if (c->guest && c->cfg.mem->snp_insn &&
 	    (h == SS_CPU_HOOK_PVALIDATE || h == SS_CPU_HOOK_RMPADJUST)) {
 		snp_insn(c, h);

@@ -8,6 +8,7 @@ struct ss_hv_mem {
 	struct ss_mem *m;
 	ss_cpu *cpu;
 	struct ss_mem_fault last;
+	bool cpu_writing; /* inside op_write: the CPU already dropped its own stale code */
 };
 
 /* The memory model's view of one CPU access. */
@@ -24,6 +25,12 @@ static void view_of(const ss_cpu_access *acc, int write, struct ss_mem_access *a
 	}
 	a->actor = SS_MEM_GUEST;
 	a->asid = (uint16_t)acc->asid;
+	if (acc->kind == SS_CPU_ACC_VMSA) {
+		/* The CPU's own VMSA access: the guest's key, no guest checks (§9.3). */
+		a->flags = SS_MEM_C | SS_MEM_VMSA;
+		a->gpa = acc->pa;
+		return;
+	}
 	a->vmpl = acc->vmpl;
 	a->gpa = acc->gpa;
 	switch (acc->kind) {
@@ -69,6 +76,13 @@ static int op_read(void *ctx, ss_cpu_access *acc, void *buf, size_t len)
 	struct ss_mem_fault f = {0};
 	ss_error err;
 	view_of(acc, 0, &a);
+	if (acc->kind == SS_CPU_ACC_VMSA && acc->asid) {
+		/* VMRUN's check of the VMSA page (§8.3, §9.3) before the CPU loads from it. */
+		int rc = ss_mem_vmsa_check(h->m, (uint16_t)acc->asid, acc->pa & ~(uint64_t)4095, &f,
+					   &err);
+		if (rc)
+			return answer(h, acc, rc, &f);
+	}
 	return answer(h, acc, ss_mem_read(h->m, &a, acc->pa, buf, len, &f, &err), &f);
 }
 
@@ -79,12 +93,51 @@ static int op_write(void *ctx, ss_cpu_access *acc, const void *buf, size_t len)
 	struct ss_mem_fault f = {0};
 	ss_error err;
 	view_of(acc, 1, &a);
-	return answer(h, acc, ss_mem_write(h->m, &a, acc->pa, buf, len, &f, &err), &f);
+	h->cpu_writing = true;
+	int rc = ss_mem_write(h->m, &a, acc->pa, buf, len, &f, &err);
+	h->cpu_writing = false;
+	return answer(h, acc, rc, &f);
+}
+
+/* RMPUPDATE / PSMASH from host code (§8.6, §8.7): RAX is the sPA, the descriptor came from [RCX].
+ */
+static int host_snp_insn(struct ss_hv_mem *h, ss_cpu_access *acc, ss_cpu_snp_op *op)
+{
+	struct ss_rmp_result r = {0};
+	struct ss_mem_fault f = {0};
+	ss_error err;
+	int rc;
+	if (acc->asid != 0) {
+		f.kind = SS_MEM_FAULT_UD; /* not offered to guests: they are host instructions */
+		f.rule = "RMPUPDATE/PSMASH executed by a guest";
+		rc = SS_MEM_FAULTED;
+	} else if (op->hook == SS_CPU_HOOK_RMPUPDATE) {
+		const uint8_t *d = op->desc;
+		struct ss_abi_rmp_state st = {0};
+		for (int i = 7; i >= 0; i--)
+			st.gpa = st.gpa << 8 | d[i];
+		st.assigned = d[8];
+		st.pagesize = d[9];
+		st.immutable = d[10];
+		st.rsvd = d[11];
+		st.asid = (uint32_t)d[12] | (uint32_t)d[13] << 8 | (uint32_t)d[14] << 16 |
+			  (uint32_t)d[15] << 24;
+		rc = ss_mem_rmpupdate(h->m, op->rax, &st, &r, &f, &err);
+	} else {
+		rc = ss_mem_psmash(h->m, op->rax, &r, &f, &err);
+	}
+	if (rc == 0) {
+		op->eax = r.eax;
+		op->cf = r.cf;
+	}
+	return answer(h, acc, rc, &f);
 }
 
 static int op_snp_insn(void *ctx, ss_cpu_access *acc, ss_cpu_snp_op *op)
 {
 	struct ss_hv_mem *h = ctx;
+	if (op->hook == SS_CPU_HOOK_RMPUPDATE || op->hook == SS_CPU_HOOK_PSMASH)
+		return host_snp_insn(h, acc, op);
 	struct ss_mem_guest_op g = {.asid = (uint16_t)acc->asid,
 				    .vmpl = acc->vmpl,
 				    .map_size = acc->map_size,
@@ -123,6 +176,12 @@ static void on_inval(void *opaque, uint64_t spa, uint64_t len, enum ss_mem_inval
 		break;
 	case SS_MEM_INVAL_KEY: ss_cpu_flush_tlb(h->cpu); break;
 	case SS_MEM_INVAL_VIEW: ss_cpu_invalidate_code(h->cpu, spa, len); break;
+	case SS_MEM_INVAL_WRITE:
+		/* Someone else rewrote the bytes, maybe under the page's own key (the PSP's
+		 * firmware port, the hypervisor, a device, another vCPU): decoded code is stale. */
+		if (!h->cpu_writing)
+			ss_cpu_invalidate_code(h->cpu, spa, len);
+		break;
 	}
 }
 

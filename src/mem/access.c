@@ -40,7 +40,7 @@ static uint16_t access_tag(const struct ss_mem *m, const struct ss_mem_access *a
 	if (a->actor != SS_MEM_GUEST)
 		return (a->flags & SS_MEM_C) ? TAG_SLOT(0) : TAG_RAW;
 	bool keyed = a->asid >= 1 && ss_mem_key_mode(m, a->asid);
-	if (keyed && ((a->flags & (SS_MEM_C | SS_MEM_PTWALK)) || is_exec(a->type))) {
+	if (keyed && ((a->flags & (SS_MEM_C | SS_MEM_PTWALK | SS_MEM_VMSA)) || is_exec(a->type))) {
 		*private = true;
 		return TAG_SLOT(a->asid);
 	}
@@ -148,6 +148,8 @@ static int validate_access(const struct ss_mem *m, const struct ss_mem_access *a
 		return ss_fail(err, SS_EINVAL, "access vmpl %u: want 0..3", a->vmpl);
 	if (a->actor == SS_MEM_GUEST && a->asid > m->max_asid)
 		return ss_fail(err, SS_EINVAL, "access asid %u: want 0..%u", a->asid, m->max_asid);
+	if ((a->flags & SS_MEM_VMSA) && (a->actor != SS_MEM_GUEST || a->asid == 0))
+		return ss_fail(err, SS_EINVAL, "access flag SS_MEM_VMSA needs a guest ASID");
 	return 0;
 }
 
@@ -156,7 +158,7 @@ int ss__mem_rmp_check(struct ss_mem *m, const struct ss_mem_access *a, uint64_t 
 {
 	bool private;
 	(void)access_tag(m, a, &private);
-	if (!m->snp)
+	if (!m->snp || (a->flags & SS_MEM_VMSA))
 		return 0;
 	return a->actor == SS_MEM_GUEST ? guest_check(m, a, spa, private, f)
 					: host_check(m, a, spa, f);
@@ -189,11 +191,13 @@ static int transfer(struct ss_mem *m, const struct ss_mem_access *a, uint64_t sp
 			       (unsigned long long)spa, len);
 	bool private;
 	uint16_t tag = access_tag(m, a, &private);
+	uint64_t spa0 = spa, len0 = len;
 	/* Check every page first: a faulting access transfers nothing. */
 	for (uint64_t p = spa >> PAGE_SHIFT; len && p <= (spa + len - 1) >> PAGE_SHIFT; p++) {
 		uint64_t at = p == spa >> PAGE_SHIFT ? spa : p << PAGE_SHIFT;
-		if (m->snp && (a->actor == SS_MEM_GUEST ? guest_check(m, a, at, private, f)
-							: host_check(m, a, at, f)))
+		if (m->snp && !(a->flags & SS_MEM_VMSA) &&
+		    (a->actor == SS_MEM_GUEST ? guest_check(m, a, at, private, f)
+					      : host_check(m, a, at, f)))
 			return SS_MEM_FAULTED;
 	}
 	while (len) {
@@ -209,6 +213,8 @@ static int transfer(struct ss_mem *m, const struct ss_mem_access *a, uint64_t sp
 		spa += n;
 		len -= n;
 	}
+	if (write && len0)
+		ss__mem_notify(m, spa0, len0, SS_MEM_INVAL_WRITE);
 	return 0;
 }
 

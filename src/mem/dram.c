@@ -288,6 +288,7 @@ static int fw_access(struct ss_mem_fw *fw, uint16_t key, uint64_t spa, void *buf
 			       "firmware write at 0x%llx hits the RMP table: use ss_mem_fw_rmp_set",
 			       (unsigned long long)spa);
 	uint8_t *p = buf;
+	uint64_t spa0 = spa, len0 = len;
 	while (len) {
 		uint64_t pfn = spa >> PAGE_SHIFT;
 		unsigned off = (unsigned)(spa & (SS_MEM_PAGE - 1));
@@ -301,6 +302,8 @@ static int fw_access(struct ss_mem_fw *fw, uint16_t key, uint64_t spa, void *buf
 		spa += n;
 		len -= n;
 	}
+	if (write && len0)
+		ss__mem_notify(m, spa0, len0, SS_MEM_INVAL_WRITE);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "harness.h"
 
 #include <softsev/abi/vmcb.h>
+#include <softsev/abi/vmsa.h>
 #include <softsev/cpu.h>
 #include <softsev/hv_mem.h>
 #include <softsev/mem.h>
@@ -32,8 +33,11 @@
 #define ERR_RMP	  (1ull << 31)
 #define ERR_ID	  (1ull << 4)
 
-/* The guest's kind: no encryption, SEV (key slot SEV), SNP (key slot SNP, RMP checks). */
-enum mode { PLAIN, SEV, SNP };
+/* The guest's kind: no encryption, SEV (key slot SEV), SNP (key slot SNP, RMP checks); the _ES
+ * kinds keep their state in an encrypted VMSA at VMSA_SPA. */
+enum mode { PLAIN, SEV, SNP, SEV_ES, SNP_ES };
+#define VMSA_SPA 0x240000u
+#define VMSA_GPA 0xFFFFFFFFF000ull /* the GPA KVM gives a VMSA's RMP entry: not sPA (§8.3) */
 
 typedef struct hv {
 	enum mode mode;
@@ -47,6 +51,11 @@ typedef struct hv {
 } hv;
 
 static ss_error E;
+
+static bool is_snp(const hv *h)
+{
+	return h->mode == SNP || h->mode == SNP_ES;
+}
 
 static int host_write(hv *h, uint64_t spa, const void *buf, size_t len)
 {
@@ -70,7 +79,7 @@ static void host_p64(hv *h, uint64_t spa, uint64_t x)
  * code would; done here directly so each test starts from a known state). */
 static bool assign(hv *h, uint64_t gpa, bool validate)
 {
-	if (h->mode != SNP)
+	if (!is_snp(h))
 		return true; /* only an SNP guest's pages are assigned to it */
 	struct ss_abi_rmp_state st = {.gpa = gpa, .assigned = 1, .asid = ASID};
 	struct ss_rmp_result r;
@@ -87,7 +96,7 @@ static bool assign(hv *h, uint64_t gpa, bool validate)
 /* VMPL0 grants vmpl the permissions perms on gpa (RMPADJUST, done directly for set-up). */
 static bool grant(hv *h, uint64_t gpa, unsigned vmpl, unsigned perms)
 {
-	if (h->mode != SNP)
+	if (!is_snp(h))
 		return true;
 	struct ss_mem_guest_op o = {.asid = ASID,
 				    .gva = gpa,
@@ -143,15 +152,16 @@ static bool hv_init_mode(hv *h, enum mode mode)
 	uint8_t vek[32];
 	for (unsigned i = 0; i < 32; i++)
 		vek[i] = (uint8_t)(i * 29 + 3);
-	if (mode != PLAIN && ss_mem_fw_key_load(h->fw, ASID, vek, 32,
-						mode == SNP ? SS_MEM_KEY_SNP : SS_MEM_KEY_SEV, &E))
+	bool snp = is_snp(h), es = mode == SEV_ES || mode == SNP_ES;
+	if (mode != PLAIN &&
+	    ss_mem_fw_key_load(h->fw, ASID, vek, 32, snp ? SS_MEM_KEY_SNP : SS_MEM_KEY_SEV, &E))
 		return false;
 
 	ss_cpu_config cfg = {.mem = &ss_hv_mem_ops,
 			     .mem_ctx = h->hm,
 			     .flat_long_mode = true, /* host code without page tables */
 			     /* SME, SEV, SEV-ES, SNP; C-bit 51; 15 ASIDs, SEV-only from 1 */
-			     .sev_leaf = {0x1B, CBIT | (1u << 6), 15, 1}};
+			     .sev_leaf = {0x1B, CBIT | (1u << 6), 15, es ? 2 : 1}};
 	if (ss_cpu_new(&cfg, &h->c, &E))
 		return false;
 	ss_hv_mem_attach(h->hm, h->c);
@@ -195,7 +205,9 @@ static bool hv_init_mode(hv *h, enum mode mode)
 	k->iopm_base_pa = IOPM;
 	k->msrpm_base_pa = MSRPM;
 	k->asid = ASID;
-	k->nested_ctl = SS_NESTED_CTL_NP | (mode != PLAIN ? SS_NESTED_CTL_SEV : 0);
+	k->nested_ctl = SS_NESTED_CTL_NP | (mode != PLAIN ? SS_NESTED_CTL_SEV : 0) |
+			(es ? SS_NESTED_CTL_SEV_ES : 0);
+	k->vmsa_pa = es ? VMSA_SPA : 0;
 	k->nested_cr3 = NPT;
 	k->tlb_ctl = 0; /* no flush at VMRUN: coherence must come from the RMP listener */
 	s->cs = (ss_vmsa_segment){0x08, 0x29b, 0xffffffff, 0};
@@ -512,8 +524,251 @@ TEST(pvalidate_page_sizes)
 	hv_fini(h);
 }
 
+/* (9) Rewrites under the page's own key switch no view, yet the decoded code must go: the PSP
+ * (firmware port, guest key) rewrites a guest code page between two runs, and the hypervisor
+ * rewrites its own code with a plain ss_mem_write; each time the new code runs. */
+static void firmware_rewrite(enum mode mode)
+{
+	hv H, *h = &H;
+	REQUIRE(hv_init_mode(h, mode));
+	const uint64_t p = 0x17000;
+	REQUIRE(gcode(h, p, "B805000000F4")); /* mov eax, 5; hlt */
+	CHECK(run(h, p, 0, 0, 0, 0) == EXIT_HLT);
+	CHECK(h->v.save.rax == 5);
+	const uint8_t v2[] = {0xB8, 9, 0, 0, 0, 0xF4};
+	REQUIRE(gput(h, p, v2, sizeof(v2)));
+	CHECK(run(h, p, 0, 0, 0, 0) == EXIT_HLT);
+	CHECK(h->v.save.rax == 9);
+
+	const uint64_t pa = 0x300000;
+	const uint8_t h1[] = {0xB8, 1, 0, 0, 0, 0xF4}, h2[] = {0xB8, 2, 0, 0, 0, 0xF4};
+	struct ss_mem_access a = {.actor = SS_MEM_HOST, .type = SS_MEM_WRITE};
+	struct ss_mem_fault f;
+	ss_cpu_regs *r = ss_cpu_regs_of(h->c);
+	REQUIRE(ss_mem_write(h->m, &a, pa, h1, sizeof(h1), &f, &E) == 0);
+	r->rip = pa;
+	REQUIRE(ss_cpu_run(h->c, 100, &h->ex, &E) == 0);
+	CHECK(h->ex.reason == SS_CPU_EXIT_HLT && r->gpr[SS_RAX] == 1);
+	REQUIRE(ss_mem_write(h->m, &a, pa, h2, sizeof(h2), &f, &E) == 0);
+	r->rip = pa;
+	REQUIRE(ss_cpu_run(h->c, 100, &h->ex, &E) == 0);
+	CHECK(h->ex.reason == SS_CPU_EXIT_HLT && r->gpr[SS_RAX] == 2);
+	hv_fini(h);
+}
+
+TEST(same_key_rewrite_runs_new_code_plain)
+{
+	firmware_rewrite(PLAIN);
+}
+TEST(same_key_rewrite_runs_new_code_sev)
+{
+	firmware_rewrite(SEV);
+}
+TEST(same_key_rewrite_runs_new_code_snp)
+{
+	firmware_rewrite(SNP);
+}
+
+/* (10) SEV-ES and SNP guests start from their VMSA, which the CPU reads with the guest's key, not
+ * as a guest access: an SNP VMSA's RMP entry carries a GPA that is not its sPA (KVM's
+ * 0xFFFFFFFFF000) and VMRUN still loads it; the #VMEXIT writes the state back under the key.
+ * A page the RMP does not mark as a VMSA is VMEXIT_INVALID (§9.3). */
+static void vmsa_is_read_by_the_cpu(enum mode mode)
+{
+	hv H, *h = &H;
+	REQUIRE(hv_init_mode(h, mode));
+	REQUIRE(gcode(h, 0x10000, "B807000000F30F01D9")); /* mov eax, 7; vmgexit */
+	static ss_vmsa s;
+	const ss_vmcb_save *v = &h->v.save;
+	memset(&s, 0, sizeof(s));
+	s.cs = v->cs, s.ss = v->ss, s.ds = v->ds, s.es = v->es;
+	s.efer = v->efer, s.cr0 = v->cr0, s.cr3 = v->cr3, s.cr4 = v->cr4, s.g_pat = v->g_pat;
+	s.rflags = 2, s.rip = 0x10000, s.rsp = 0x8000, s.rax = 0x1234;
+	REQUIRE(ss_mem_fw_write(h->fw, ASID, VMSA_SPA, &s, sizeof(s), &E) == 0);
+	struct ss_rmp_entry e = {.assigned = true,
+				 .asid = ASID,
+				 .gpa = VMSA_GPA,
+				 .validated = true,
+				 .vmsa = true,
+				 .perms = {SS_RMP_PERM_ALL}};
+	if (mode == SNP_ES)
+		REQUIRE(ss_mem_fw_rmp_set(h->fw, VMSA_SPA, &e, &E) == 0);
+	REQUIRE(host_write(h, VMCB, &h->v, sizeof(h->v)) == 0);
+	REQUIRE(ss_cpu_vmrun(h->c, VMCB, 1000, &h->ex, &E) == 0);
+	REQUIRE(host_read(h, VMCB, &h->v, sizeof(h->v)) == 0);
+	CHECK(h->ex.reason == SS_CPU_EXIT_VMEXIT && h->v.control.exit_code == 0x403);
+	static ss_vmsa back, raw;
+	REQUIRE(ss_mem_fw_read(h->fw, ASID, VMSA_SPA, &back, sizeof(back), &E) == 0);
+	CHECK(back.rax == 7); /* the guest ran from the VMSA and its state went back there */
+	CHECK(back.rip >= 0x10005 && back.rip <= 0x10009);
+	REQUIRE(host_read(h, VMSA_SPA, &raw, sizeof(raw)) == 0);
+	CHECK(memcmp(&raw, &back, sizeof(raw)) != 0); /* the host sees ciphertext */
+	if (mode == SNP_ES) {
+		e.vmsa = false;
+		REQUIRE(ss_mem_fw_rmp_set(h->fw, VMSA_SPA, &e, &E) == 0);
+		REQUIRE(host_write(h, VMCB, &h->v, sizeof(h->v)) == 0);
+		REQUIRE(ss_cpu_vmrun(h->c, VMCB, 1000, &h->ex, &E) == 0);
+		REQUIRE(host_read(h, VMCB, &h->v, sizeof(h->v)) == 0);
+		CHECK(h->ex.reason == SS_CPU_EXIT_VMEXIT &&
+		      h->ex.vmexit_code == 0xFFFFFFFFFFFFFFFFull);
+		CHECK(h->v.control.exit_code == 0xFFFFFFFFFFFFFFFFull);
+		CHECK(h->ex.detail && strstr(h->ex.detail, "VMSA"));
+		const char *rule = ss_hv_mem_last_fault(h->hm)->rule;
+		CHECK(rule && strstr(rule, "not marked VMSA"));
+	}
+	hv_fini(h);
+}
+
+TEST(vmsa_read_by_the_cpu_sev_es)
+{
+	vmsa_is_read_by_the_cpu(SEV_ES);
+}
+TEST(vmsa_read_by_the_cpu_snp)
+{
+	vmsa_is_read_by_the_cpu(SNP_ES);
+}
+
+/* Runs host code (flat long mode, CPL 0) at 0x300000 until HLT or an exception. */
+static void host_run(hv *h, const char *hex)
+{
+	uint8_t b[64];
+	size_t n = 0;
+	for (; hex[2 * n] && n < sizeof(b); n++) {
+		unsigned x;
+		REQUIRE(sscanf(hex + 2 * n, "%2x", &x) == 1);
+		b[n] = (uint8_t)x;
+	}
+	REQUIRE(host_write(h, 0x300000, b, n) == 0);
+	ss_cpu_regs_of(h->c)->rip = 0x300000;
+	REQUIRE(ss_cpu_run(h->c, 100, &h->ex, &E) == 0);
+}
+
+/* (11) RMPUPDATE and PSMASH executed by host code (§8.6, §8.7): RAX = sPA, RCX = the linear
+ * address of the 16-byte new state, read by the CPU; the result in EAX with CF clear. */
+TEST(host_rmpupdate_and_psmash_from_code)
+{
+	SETUP();
+	char code[128], a[17], d[17];
+	const uint64_t spa = GBASE + 0x50000, desc = 0x301000;
+	uint8_t st[16] = {0};
+	st[2] = 0x05, st[8] = 1, st[12] = ASID; /* gpa 0x50000, assigned, 4 KiB, ASID 1 */
+	REQUIRE(host_write(h, desc, st, 16) == 0);
+	ss_cpu_regs *r = ss_cpu_regs_of(h->c);
+	/* mov rax, spa; mov rcx, desc; rmpupdate; hlt */
+	snprintf(code, sizeof(code), "48B8%s48B9%sF20F01FEF4", le(spa, 8, a), le(desc, 8, d));
+	r->rflags |= 1;
+	host_run(h, code);
+	CHECK(h->ex.reason == SS_CPU_EXIT_HLT);
+	CHECK(r->gpr[SS_RAX] == SS_RMP_SUCCESS && !(r->rflags & 1));
+	struct ss_rmp_entry e;
+	REQUIRE(ss_mem_rmp_entry(h->m, spa, &e, &E) == 0);
+	CHECK(e.assigned && e.asid == ASID && e.gpa == 0x50000 && e.pagesize == 0 && !e.validated);
+	/* A misaligned sPA: FAIL_INPUT in EAX. */
+	snprintf(code, sizeof(code), "48B8%s48B9%sF20F01FEF4", le(spa + 8, 8, a), le(desc, 8, d));
+	host_run(h, code);
+	CHECK(h->ex.reason == SS_CPU_EXIT_HLT && r->gpr[SS_RAX] == SS_RMP_FAIL_INPUT);
+	/* PSMASH splits a 2 MiB entry; a second PSMASH finds none. */
+	struct ss_abi_rmp_state big = {.gpa = 0x200000, .assigned = 1, .pagesize = 1, .asid = ASID};
+	struct ss_rmp_result rr;
+	struct ss_mem_fault f;
+	REQUIRE(ss_mem_rmpupdate(h->m, 0x600000, &big, &rr, &f, &E) == 0 && rr.eax == 0);
+	snprintf(code, sizeof(code), "48B8%sF30F01FFF4", le(0x600000, 8, a));
+	host_run(h, code);
+	CHECK(h->ex.reason == SS_CPU_EXIT_HLT && r->gpr[SS_RAX] == SS_RMP_SUCCESS);
+	REQUIRE(ss_mem_rmp_entry(h->m, 0x601000, &e, &E) == 0);
+	CHECK(e.assigned && e.pagesize == 0 && e.gpa == 0x201000);
+	host_run(h, code);
+	CHECK(h->ex.reason == SS_CPU_EXIT_HLT && r->gpr[SS_RAX] == SS_RMP_FAIL_INPUT);
+	hv_fini(h);
+}
+
+/* A host-only machine (flat long mode, exceptions leave ss_cpu_run), with or without SNP. */
+typedef struct host {
+	struct ss_mem *m;
+	struct ss_hv_mem *hm;
+	ss_cpu *c;
+	ss_cpu_exit ex;
+} host;
+
+static bool host_init(host *x, bool snp)
+{
+	memset(x, 0, sizeof(*x));
+	struct ss_mem_config mc = {.dram_size = 4u << 20, .max_asid = 15, .seed = 7};
+	if (ss_mem_create(&mc, &x->m, &E) || ss_hv_mem_new(x->m, &x->hm, &E))
+		return false;
+	if (snp &&
+	    (ss_mem_set_rmp_range(x->m, 0x3E0000, 0x3FFFFF, &E) || ss_mem_snp_enable(x->m, &E)))
+		return false;
+	ss_cpu_config cfg = {.mem = &ss_hv_mem_ops,
+			     .mem_ctx = x->hm,
+			     .flat_long_mode = true,
+			     .exit_on_exception = true};
+	if (ss_cpu_new(&cfg, &x->c, &E))
+		return false;
+	ss_hv_mem_attach(x->hm, x->c);
+	ss_cpu_regs *r = ss_cpu_regs_of(x->c);
+	r->cr0 &= ~0x80000000ull;
+	ss_cpu_set_long_mode(x->c, false);
+	return true;
+}
+
+static void host_fini(host *x)
+{
+	ss_cpu_free(x->c);
+	ss_mem_destroy(x->m);
+	ss_hv_mem_free(x->hm);
+}
+
+/* Without SNP (SYSCFG.SNPEn clear) RMPUPDATE and PSMASH are #UD. */
+TEST(host_rmpupdate_without_snp_is_ud)
+{
+	host X, *x = &X;
+	REQUIRE(host_init(x, false));
+	ss_cpu_regs *r = ss_cpu_regs_of(x->c);
+	static const uint8_t code[] = {0xF2, 0x0F, 0x01, 0xFE, 0xF4, 0xF3, 0x0F, 0x01, 0xFF, 0xF4};
+	struct ss_mem_access a = {.actor = SS_MEM_HOST, .type = SS_MEM_WRITE};
+	struct ss_mem_fault f;
+	REQUIRE(ss_mem_write(x->m, &a, 0x1000, code, sizeof(code), &f, &E) == 0);
+	r->gpr[SS_RCX] = 0x2000;
+	for (unsigned at = 0; at < 10; at += 5) {
+		r->rip = 0x1000 + at;
+		REQUIRE(ss_cpu_run(x->c, 10, &x->ex, &E) == 0);
+		CHECK(x->ex.reason == SS_CPU_EXIT_EXCEPTION && x->ex.vector == 6);
+	}
+	host_fini(x);
+}
+
+/* Host code writing to a page assigned to a guest takes #PF with the RMP bit (31) at the linear
+ * address (§8.3); reading it is allowed (ciphertext). */
+TEST(host_code_write_to_assigned_page_is_pf_rmp)
+{
+	host X, *x = &X;
+	REQUIRE(host_init(x, true));
+	struct ss_abi_rmp_state st = {.gpa = 0x5000, .assigned = 1, .asid = ASID};
+	struct ss_rmp_result rr;
+	struct ss_mem_fault f;
+	REQUIRE(ss_mem_rmpupdate(x->m, 0x205000, &st, &rr, &f, &E) == 0 && rr.eax == 0);
+	/* mov rax, [0x205008]; mov [0x205010], rax; hlt */
+	static const uint8_t code[] = {0x48, 0x8B, 0x04, 0x25, 0x08, 0x50, 0x20, 0x00, 0x48,
+				       0x89, 0x04, 0x25, 0x10, 0x50, 0x20, 0x00, 0xF4};
+	struct ss_mem_access a = {.actor = SS_MEM_HOST, .type = SS_MEM_WRITE};
+	REQUIRE(ss_mem_write(x->m, &a, 0x1000, code, sizeof(code), &f, &E) == 0);
+	ss_cpu_regs *r = ss_cpu_regs_of(x->c);
+	r->rip = 0x1000;
+	REQUIRE(ss_cpu_run(x->c, 10, &x->ex, &E) == 0);
+	CHECK(x->ex.reason == SS_CPU_EXIT_EXCEPTION && x->ex.vector == 14);
+	CHECK(x->ex.has_error && (x->ex.error_code & 0x80000003u) == 0x80000003u);
+	CHECK(x->ex.cr2 == 0x205010);
+	CHECK(r->rip == 0x1008); /* the load completed, the store faulted */
+	host_fini(x);
+}
+
 TEST_MAIN(host_reads_ciphertext_of_guest_secret, vmpl_execute_permission_and_rmpadjust,
 	  unvalidated_page_gives_vc, pvalidate_from_guest_code, rmpupdate_invalidates_decoded_code,
 	  dma_write_invalidates_decoded_code, shared_and_private_pages_plain,
 	  shared_and_private_pages_sev, shared_and_private_pages_snp,
-	  nested_2m_over_4k_rmp_is_sizem, pvalidate_page_sizes)
+	  nested_2m_over_4k_rmp_is_sizem, pvalidate_page_sizes,
+	  same_key_rewrite_runs_new_code_plain, same_key_rewrite_runs_new_code_sev,
+	  same_key_rewrite_runs_new_code_snp, vmsa_read_by_the_cpu_sev_es, vmsa_read_by_the_cpu_snp,
+	  host_rmpupdate_and_psmash_from_code, host_rmpupdate_without_snp_is_ud,
+	  host_code_write_to_assigned_page_is_pf_rmp)

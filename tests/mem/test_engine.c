@@ -209,18 +209,55 @@ MODE_TEST(fetch_and_walk_are_private)
 }
 
 struct inval_log {
-	int view, rmp, key;
-	uint64_t last_spa;
+	int view, rmp, key, write;
+	uint64_t last_spa;	       /* of the last VIEW, RMP or KEY event */
+	uint64_t write_spa, write_len; /* of the last WRITE event */
 };
 
 static void on_inval(void *opaque, uint64_t spa, uint64_t len, enum ss_mem_inval_reason why)
 {
 	struct inval_log *l = opaque;
-	(void)len;
 	l->view += why == SS_MEM_INVAL_VIEW;
 	l->rmp += why == SS_MEM_INVAL_RMP;
 	l->key += why == SS_MEM_INVAL_KEY;
+	if (why == SS_MEM_INVAL_WRITE) {
+		l->write++;
+		l->write_spa = spa;
+		l->write_len = len;
+		return;
+	}
 	l->last_spa = spa;
+}
+
+MODE_TEST(same_key_rewrite_is_heard)
+{
+	/* A rewrite under the key the page is already stored under switches no view, yet whoever
+	 * decoded code from it must hear it: the host's, the owner's and the firmware's writes. */
+	struct inval_log log = {0};
+	ss_error err;
+	struct ss_mem_fault f;
+	REQUIRE(ss_mem_add_listener(x->m, on_inval, &log, &err) == 0);
+	uint8_t code[16];
+	fill(code, sizeof(code), 9);
+	REQUIRE(h_write(x, SPA_OF(GPA_B) + 32, code, 16, &f) == 0);
+	REQUIRE(h_write(x, SPA_OF(GPA_B) + 48, code, 16, &f) == 0);
+	CHECK(log.write == 2 && log.write_spa == SPA_OF(GPA_B) + 48 && log.write_len == 16);
+	REQUIRE(fx_assign(x, GUEST_ASID, GPA_A, true));
+	REQUIRE(g_write(x, GUEST_ASID, GPA_A, code, 16, &f) == 0);
+	int views = log.view;
+	REQUIRE(g_write(x, GUEST_ASID, GPA_A + 16, code, 16, &f) == 0);
+	CHECK(log.view == views); /* same key: no view switch ... */
+	CHECK(log.write == 4 && log.write_spa == SPA_OF(GPA_A) + 16); /* ... but a write event */
+	uint16_t key = x->mode == PLAIN ? SS_MEM_FW_NOKEY : GUEST_ASID;
+	REQUIRE(ss_mem_fw_write(x->fw, key, SPA_OF(GPA_A) + 64, code, 8, &err) == 0);
+	CHECK(log.view == views);
+	CHECK(log.write == 5 && log.write_spa == SPA_OF(GPA_A) + 64 && log.write_len == 8);
+	/* Reads and faulting writes are not writes. */
+	uint8_t b[16];
+	REQUIRE(g_read(x, GUEST_ASID, GPA_A, b, 16, &f) == 0);
+	int rc = h_write(x, SPA_OF(GPA_A), code, 16, &f);
+	CHECK(log.write == (x->mode == SNP ? 5 : 6));
+	CHECK((rc == SS_MEM_FAULTED) == (x->mode == SNP));
 }
 
 MODE_TEST(owner_map_fast_path)
@@ -425,7 +462,7 @@ TEST_MAIN(MODE_CASES(hv_reads_ciphertext), MODE_CASES(ciphertext_depends_on_addr
 	  MODE_CASES(moved_page_decrypts_to_garbage), MODE_CASES(replayed_page),
 	  MODE_CASES(blocks_are_independent), MODE_CASES(second_guest_sees_garbage),
 	  MODE_CASES(shared_access_is_clear), MODE_CASES(fetch_and_walk_are_private),
-	  MODE_CASES(owner_map_fast_path), sme_host_key_is_slot0, deterministic, snp_aes256_policy,
-	  vek128_derives_its_tweak_key, key_unload_keeps_ciphertext,
-	  firmware_port_once_and_bad_keys, firmware_launch_update_in_place,
-	  bad_descriptors_are_errors)
+	  MODE_CASES(owner_map_fast_path), MODE_CASES(same_key_rewrite_is_heard),
+	  sme_host_key_is_slot0, deterministic, snp_aes256_policy, vek128_derives_its_tweak_key,
+	  key_unload_keeps_ciphertext, firmware_port_once_and_bad_keys,
+	  firmware_launch_update_in_place, bad_descriptors_are_errors)

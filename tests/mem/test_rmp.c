@@ -432,6 +432,27 @@ TEST(vmsa_page_rules)
 	CHECK(ss_mem_vmsa_check(x.m, GUEST_ASID, SPA_OF(GPA_A), &F, &E) == SS_MEM_FAULTED);
 	/* A non-SNP (SEV-ES) guest's VMSA is not RMP-checked. */
 	CHECK(ss_mem_vmsa_check(x.m, 9, SPA_OF(GPA_B), &F, &E) == 0);
+	/* The CPU's own VMSA access (SS_MEM_VMSA): the guest's key, none of the guest checks, so a
+	 * VMSA whose RMP entry carries another GPA than its sPA is loaded (§9.3). */
+	struct ss_rmp_entry v = {.assigned = true,
+				 .asid = GUEST_ASID,
+				 .gpa = 0xFFFFFFFFF000ull,
+				 .validated = true,
+				 .vmsa = true,
+				 .perms = {SS_RMP_PERM_ALL}};
+	REQUIRE(ss_mem_fw_rmp_set(x.fw, SPA_OF(GPA_B), &v, &E) == 0);
+	CHECK(ss_mem_vmsa_check(x.m, GUEST_ASID, SPA_OF(GPA_B), &F, &E) == 0);
+	uint8_t st[16] = "VMSA state bytes", back[16];
+	REQUIRE(ss_mem_fw_write(x.fw, GUEST_ASID, SPA_OF(GPA_B), st, 16, &E) == 0);
+	struct ss_mem_access cpu = guest_acc(GUEST_ASID, SS_MEM_READ, SPA_OF(GPA_B), true);
+	CHECK(ss_mem_read(x.m, &cpu, SPA_OF(GPA_B), back, 16, &F, &E) == SS_MEM_FAULTED);
+	CHECK(F.rule && strstr(F.rule, "GPA")); /* as a guest access: the GPA check refuses */
+	cpu.flags |= SS_MEM_VMSA;
+	REQUIRE(ss_mem_read(x.m, &cpu, SPA_OF(GPA_B), back, 16, &F, &E) == 0);
+	CHECK_MEM(back, st, 16);
+	struct ss_mem_access host = host_acc(SS_MEM_READ);
+	host.flags |= SS_MEM_VMSA;
+	CHECK(ss_mem_read(x.m, &host, SPA_OF(GPA_B), back, 16, &F, &E) == SS_EINVAL);
 	fx_fini(&x);
 }
 
