@@ -12,7 +12,8 @@
  *   ss_mem_vmsa_check (§9.3), whose refusal the CPU turns into VMEXIT_INVALID;
  * - host accesses (ASID 0) and nested page-table walks are ss_mem host accesses (C-bit = SME);
  * - mem's faults become the CPU's answers: #NPF with the RMP error bits, #VC with its error code
- *   (0x404: page not validated), #UD, a host #PF (SS_CPU_MEM_HOST_PF), no memory (UNMAPPED);
+ *   (0x404: page not validated), #UD, a host #PF (SS_CPU_MEM_HOST_PF, which the CPU raises at the
+ *   linear address with the RMP bit 31 of the error code), no memory (UNMAPPED);
  * - PVALIDATE and RMPADJUST executed by a guest go to ss_mem_pvalidate / ss_mem_rmpadjust with
  *   the nested mapping size; RMPUPDATE (RAX = sPA, the descriptor the CPU read at [RCX]) and
  *   PSMASH executed by host code go to ss_mem_rmpupdate / ss_mem_psmash; the CPU writes EAX and
@@ -25,9 +26,10 @@
  * Limits: the page fast path is not offered (every access goes through ss_mem_read/write and
  * its checks); host accesses are reported to the RMP as 4 KiB mappings (the CPU has no host
  * large-page size to give); nested page-table entries are read and written in the clear (their
- * C-bit is taken off the address, not used as their key); a host write refused by the RMP leaves
- * ss_cpu_run with SS_CPU_EXIT_MEM instead of a #PF with the RMP bit; RMPUPDATE and PSMASH inside
- * a guest still leave with SS_CPU_EXIT_HOOK; vTOM is not modelled.
+ * C-bit is taken off the address, not used as their key); RMPUPDATE and PSMASH inside a guest
+ * still leave with SS_CPU_EXIT_HOOK; the IOPM and MSRPM reads of an intercept check during a
+ * guest's run are made with the guest's view (svm.c), which the RMP refuses for an SNP guest;
+ * vTOM is not modelled.
  */
 #ifndef SOFTSEV_HV_MEM_H
 #define SOFTSEV_HV_MEM_H

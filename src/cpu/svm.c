@@ -296,7 +296,9 @@ void ss_svm_icpt_io(ss_cpu *c, const ss_insn *i, uint16_t port, unsigned size, i
 	if (!c->guest || !(c->icpt[3] & SS_ICPT3_IOIO_PROT))
 		return;
 	uint8_t bits[2];
-	ss_phys_read(c, c->iopm_pa + (port >> 3), bits, 2, SS_CPU_ACC_READ);
+	/* The permission maps are the hypervisor's memory: read as host memory (no guest key, no
+	 * guest RMP check), like the nested tables. */
+	ss_phys_read(c, c->iopm_pa + (port >> 3), bits, 2, SS_CPU_ACC_NPTW);
 	unsigned all = (unsigned)bits[0] | ((unsigned)bits[1] << 8);
 	if (!((all >> (port & 7)) & ((1u << size) - 1)))
 		return;
@@ -328,7 +330,7 @@ void ss_svm_icpt_msr(ss_cpu *c, uint32_t msr, int write)
 		ss_vmexit(c, SS_SVM_EXIT_MSR, (uint64_t)write, 0); /* outside the map: always */
 	uint64_t bit = (uint64_t)(msr & 0x1fff) * 2 + (uint64_t)write;
 	uint8_t b;
-	ss_phys_read(c, c->msrpm_pa + off + bit / 8, &b, 1, SS_CPU_ACC_READ);
+	ss_phys_read(c, c->msrpm_pa + off + bit / 8, &b, 1, SS_CPU_ACC_NPTW); /* host memory */
 	if ((b >> (bit % 8)) & 1)
 		ss_vmexit(c, SS_SVM_EXIT_MSR, (uint64_t)write, 0);
 }

@@ -682,6 +682,23 @@ TEST(host_rmpupdate_and_psmash_from_code)
 	hv_fini(h);
 }
 
+/* The IOPM and MSRPM are host memory: an SNP guest's intercepted OUT and RDMSR exit with IOIO
+ * and MSR, their permission bits read in the host's view, not refused by the RMP as the guest's. */
+TEST(snp_guest_io_and_msr_intercepts_read_host_maps)
+{
+	SETUP();
+	h->v.control.intercept_misc1 |= SS_ICPT3_IOIO_PROT | SS_ICPT3_MSR_PROT;
+	const uint8_t io = 0x01, msr = 0x01; /* port 0x80; RDMSR of MSR 0x10 (bit 32) */
+	REQUIRE(host_write(h, IOPM + (0x80 >> 3), &io, 1) == 0);
+	REQUIRE(host_write(h, MSRPM + 4, &msr, 1) == 0);
+	REQUIRE(gcode(h, 0x10000, "E680F4"));		/* out 0x80, al; hlt */
+	REQUIRE(gcode(h, 0x11000, "B9100000000F32F4")); /* mov ecx, 0x10; rdmsr; hlt */
+	CHECK(run(h, 0x10000, 0, 0, 0, 0) == 0x7B);
+	CHECK(run(h, 0x11000, 0, 0, 0, 0) == 0x7C);
+	CHECK(h->v.control.exit_info_1 == 0); /* a read */
+	hv_fini(h);
+}
+
 /* A host-only machine (flat long mode, exceptions leave ss_cpu_run), with or without SNP. */
 typedef struct host {
 	struct ss_mem *m;
@@ -771,4 +788,5 @@ TEST_MAIN(host_reads_ciphertext_of_guest_secret, vmpl_execute_permission_and_rmp
 	  same_key_rewrite_runs_new_code_plain, same_key_rewrite_runs_new_code_sev,
 	  same_key_rewrite_runs_new_code_snp, vmsa_read_by_the_cpu_sev_es, vmsa_read_by_the_cpu_snp,
 	  host_rmpupdate_and_psmash_from_code, host_rmpupdate_without_snp_is_ud,
-	  host_code_write_to_assigned_page_is_pf_rmp)
+	  host_code_write_to_assigned_page_is_pf_rmp,
+	  snp_guest_io_and_msr_intercepts_read_host_maps)
