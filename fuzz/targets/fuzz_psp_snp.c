@@ -60,8 +60,9 @@ static void reset(void)
 		if (!s->gctx[i].used)
 			continue;
 		struct ss_snp_data_gctx d = {.gctx_paddr = s->gctx[i].gctx_paddr};
+		/* A live context can always be decommissioned: a refusal is a bug. */
 		if (ss_psp_command(psp, SS_CMD_SNP_DECOMMISSION, &d, sizeof(d), &st, &err))
-			memset(&s->gctx[i], 0, sizeof(s->gctx[i])); /* not implemented (yet) */
+			abort();
 	}
 	ss_psp_command(psp, SS_SEV_CMD_SHUTDOWN, NULL, 0, &st, &err);
 	if (ss_psp_command(psp, SS_CMD_SNP_SHUTDOWN, NULL, 0, &st, &err))
