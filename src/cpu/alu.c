@@ -14,7 +14,7 @@ uint64_t ss_alu(ss_cpu *c, unsigned op, unsigned sz, uint64_t a, uint64_t b)
 		break;
 	case 1:
 		r = a | b;
-		lazy(c, LF_LOGIC, sz, a, b, r);
+		lazy_logic(c, sz, r);
 		break;
 	case 2:
 		cin = (unsigned)ss_cf(c);
@@ -30,7 +30,7 @@ uint64_t ss_alu(ss_cpu *c, unsigned op, unsigned sz, uint64_t a, uint64_t b)
 		break;
 	case 4:
 		r = a & b;
-		lazy(c, LF_LOGIC, sz, a, b, r);
+		lazy_logic(c, sz, r);
 		break;
 	case 5:
 	case 7:
@@ -39,7 +39,7 @@ uint64_t ss_alu(ss_cpu *c, unsigned op, unsigned sz, uint64_t a, uint64_t b)
 		break;
 	default:
 		r = a ^ b;
-		lazy(c, LF_LOGIC, sz, a, b, r);
+		lazy_logic(c, sz, r);
 		break;
 	}
 	return r;
@@ -140,8 +140,9 @@ void ss_op_incdec(ss_cpu *c, const ss_insn *i)
 {
 	uint64_t lin = 0, a = ss_rmw_get(c, i, i->osz, &lin);
 	uint64_t r = i->aux ? a - 1 : a + 1;
-	ss_flags_materialize(c); /* CF is preserved: keep it in rflags */
+	uint8_t cf = (uint8_t)lf_cf(c); /* CF is preserved: carried in the new record */
 	lazy(c, i->aux ? LF_DEC : LF_INC, i->osz, a, 1, r);
+	c->lf_cin = cf;
 	ss_rmw_set(c, i, i->osz, lin, r);
 }
 
@@ -295,50 +296,139 @@ void ss_op_alu_ri32(ss_cpu *c, const ss_insn *i)
 void ss_op_incdec_r64(ss_cpu *c, const ss_insn *i)
 {
 	uint64_t a = c->r.gpr[i->rm], r = i->aux ? a - 1 : a + 1;
-	ss_flags_materialize(c);
+	uint8_t cf = (uint8_t)lf_cf(c);
 	lazy(c, i->aux ? LF_DEC : LF_INC, 3, a, 1, r);
+	c->lf_cin = cf;
 	c->r.gpr[i->rm] = r;
 }
 
-/* SHL/SHR/SAR/ROL/ROR of a 64-bit register by 1 or an immediate (the decoder's fast form). */
-void ss_op_shift_r64(ss_cpu *c, const ss_insn *i)
+/* One handler per ALU operation and register form, so the operation is a constant: no dispatch
+ * on ss_insn.aux at run time (ADC/SBB keep the generic forms above). */
+static inline __attribute__((always_inline)) uint64_t alu_const(ss_cpu *c, unsigned op, unsigned sz,
+								uint64_t a, uint64_t b)
 {
-	unsigned op = (i->modrm >> 3) & 7, n = (i->aux == 0 ? 1u : (unsigned)i->imm) & 63;
+	uint64_t r;
+	switch (op) {
+	case 0:
+		r = a + b;
+		lazy(c, LF_ADD, sz, a, b, r);
+		return r;
+	case 1:
+		r = a | b;
+		lazy_logic(c, sz, r);
+		return r;
+	case 4:
+		r = a & b;
+		lazy_logic(c, sz, r);
+		return r;
+	case 6:
+		r = a ^ b;
+		lazy_logic(c, sz, r);
+		return r;
+	default:
+		r = a - b;
+		lazy(c, LF_SUB, sz, a, b, r);
+		return r; /* SUB, CMP */
+	}
+}
+
+#define ALU_FAST(op, nm)                                                                           \
+	static void alu_##nm##_rr64(ss_cpu *c, const ss_insn *i)                                   \
+	{                                                                                          \
+		uint64_t r = alu_const(c, op, 3, c->r.gpr[i->rm], c->r.gpr[i->reg]);               \
+		if (op != 7)                                                                       \
+			c->r.gpr[i->rm] = r;                                                       \
+	}                                                                                          \
+	static void alu_##nm##_rr32(ss_cpu *c, const ss_insn *i)                                   \
+	{                                                                                          \
+		uint64_t r =                                                                       \
+		    alu_const(c, op, 2, (uint32_t)c->r.gpr[i->rm], (uint32_t)c->r.gpr[i->reg]);    \
+		if (op != 7)                                                                       \
+			c->r.gpr[i->rm] = (uint32_t)r;                                             \
+	}                                                                                          \
+	static void alu_##nm##_ri64(ss_cpu *c, const ss_insn *i)                                   \
+	{                                                                                          \
+		uint64_t r = alu_const(c, op, 3, c->r.gpr[i->rm], i->imm);                         \
+		if (op != 7)                                                                       \
+			c->r.gpr[i->rm] = r;                                                       \
+	}                                                                                          \
+	static void alu_##nm##_ri32(ss_cpu *c, const ss_insn *i)                                   \
+	{                                                                                          \
+		uint64_t r = alu_const(c, op, 2, (uint32_t)c->r.gpr[i->rm], (uint32_t)i->imm);     \
+		if (op != 7)                                                                       \
+			c->r.gpr[i->rm] = (uint32_t)r;                                             \
+	}
+ALU_FAST(0, add)
+ALU_FAST(1, or)
+ALU_FAST(4, and)
+ALU_FAST(5, sub)
+ALU_FAST(6, xor)
+ALU_FAST(7, cmp)
+#undef ALU_FAST
+
+#define ALU_FAST_ROW(nm)                                                                           \
+	{                                                                                          \
+		alu_##nm##_rr64, alu_##nm##_rr32, alu_##nm##_ri64, alu_##nm##_ri32                 \
+	}
+const ss_op_fn ss_alu_fast[8][4] = {
+    [0] = ALU_FAST_ROW(add), [1] = ALU_FAST_ROW(or),  [4] = ALU_FAST_ROW(and),
+    [5] = ALU_FAST_ROW(sub), [6] = ALU_FAST_ROW(xor), [7] = ALU_FAST_ROW(cmp),
+};
+#undef ALU_FAST_ROW
+
+/* SHL/SHR/SAR (lazy: LF_SHIFT) and ROL/ROR of a 64-bit register by 1 or an immediate (the
+ * decoder's fast forms); RCL/RCR stay with the generic handler. */
+static inline void lazy_shift(ss_cpu *c, uint64_t r, uint64_t cf, uint64_t of)
+{
+	c->lf_op = LF_SHIFT;
+	c->lf_sz = 3;
+	c->lf_res = r;
+	c->lf_cin = (uint8_t)cf;
+	c->lf_b = of;
+}
+
+/* ROL/ROR change CF and OF only. */
+void ss_op_rot_r64(ss_cpu *c, const ss_insn *i)
+{
+	unsigned n = (i->aux == 0 ? 1u : (unsigned)i->imm) & 63;
 	uint64_t a = c->r.gpr[i->rm], r, cf, of;
 	if (n == 0)
 		return;
-	switch (op) {
-	case 0:
+	if (((i->modrm >> 3) & 7) == 0) {
 		r = (a << n) | (a >> ((64 - n) & 63));
 		cf = r & 1;
 		of = (r >> 63) ^ cf;
-		flags_eager(c, F_CF | F_OF, (cf ? F_CF : 0) | (of ? F_OF : 0));
-		break;
-	case 1:
+	} else {
 		r = (a >> n) | (a << ((64 - n) & 63));
 		cf = r >> 63;
 		of = cf ^ ((r >> 62) & 1);
+	}
+	if (c->lf_op == LF_LOGIC || c->lf_op == LF_SHIFT) {
+		/* SF ZF PF still follow lf_res and AF is clear: an LF_SHIFT record says so. */
+		c->lf_op = LF_SHIFT;
+		c->lf_cin = (uint8_t)cf;
+		c->lf_b = of;
+	} else {
 		flags_eager(c, F_CF | F_OF, (cf ? F_CF : 0) | (of ? F_OF : 0));
-		break;
-	case 4:
-	case 6:
-		r = a << n;
-		cf = (a >> (64 - n)) & 1;
-		of = (r >> 63) ^ cf;
-		flags_eager(c, F_ARITH, (cf ? F_CF : 0) | (of ? F_OF : 0) | szp_flags(r, 3));
-		break;
-	case 5:
+	}
+	c->r.gpr[i->rm] = r;
+}
+
+void ss_op_shift_r64(ss_cpu *c, const ss_insn *i)
+{
+	unsigned op = (i->modrm >> 3) & 7, n = (i->aux == 0 ? 1u : (unsigned)i->imm) & 63;
+	uint64_t a = c->r.gpr[i->rm], r;
+	if (n == 0)
+		return;
+	if (op == 5) {
 		r = a >> n;
-		cf = (a >> (n - 1)) & 1;
-		of = a >> 63;
-		flags_eager(c, F_ARITH, (cf ? F_CF : 0) | (of ? F_OF : 0) | szp_flags(r, 3));
-		break;
-	case 7:
+		lazy_shift(c, r, (a >> (n - 1)) & 1, a >> 63);
+	} else if (op == 7) {
 		r = (uint64_t)((int64_t)a >> n);
-		cf = ((uint64_t)((int64_t)a >> (n - 1))) & 1;
-		flags_eager(c, F_ARITH, (cf ? F_CF : 0) | szp_flags(r, 3));
-		break;
-	default: ss_op_shift(c, i); return; /* RCL/RCR */
+		lazy_shift(c, r, ((uint64_t)((int64_t)a >> (n - 1))) & 1, 0);
+	} else { /* SHL, SAL */
+		r = a << n;
+		lazy_shift(c, r, (a >> (64 - n)) & 1, (r >> 63) ^ ((a >> (64 - n)) & 1));
 	}
 	c->r.gpr[i->rm] = r;
 }

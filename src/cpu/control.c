@@ -193,6 +193,33 @@ void ss_op_jcc(ss_cpu *c, const ss_insn *i)
 		jump(c, i, c->r.rip + i->imm);
 }
 
+/* Jcc with the condition a constant: the decoder picks one per cc (64-bit operand size). */
+#define JCC_FAST(cc)                                                                               \
+	static void jcc_##cc(ss_cpu *c, const ss_insn *i)                                          \
+	{                                                                                          \
+		if (lf_cond(c, cc))                                                                \
+			jump(c, i, c->r.rip + i->imm);                                             \
+	}
+JCC_FAST(0)
+JCC_FAST(1)
+JCC_FAST(2)
+JCC_FAST(3)
+JCC_FAST(4)
+JCC_FAST(5)
+JCC_FAST(6)
+JCC_FAST(7)
+JCC_FAST(8)
+JCC_FAST(9)
+JCC_FAST(10)
+JCC_FAST(11)
+JCC_FAST(12)
+JCC_FAST(13)
+JCC_FAST(14)
+JCC_FAST(15)
+#undef JCC_FAST
+const ss_op_fn ss_jcc_fast[16] = {jcc_0, jcc_1, jcc_2,	jcc_3,	jcc_4,	jcc_5,	jcc_6,	jcc_7,
+				  jcc_8, jcc_9, jcc_10, jcc_11, jcc_12, jcc_13, jcc_14, jcc_15};
+
 /* aux: 0 LOOPNE, 1 LOOPE, 2 LOOP, 3 JRCXZ; the count is CX, ECX or RCX by address size. */
 void ss_op_loop(ss_cpu *c, const ss_insn *i)
 {

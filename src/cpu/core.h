@@ -93,8 +93,9 @@ enum {
 	LF_SUB,
 	LF_SBB,
 	LF_LOGIC,
-	LF_INC, /* CF stays in rflags */
-	LF_DEC, /* CF stays in rflags */
+	LF_INC,	  /* CF is lf_cin (INC leaves CF as it was: no need to fold the old record) */
+	LF_DEC,	  /* CF is lf_cin */
+	LF_SHIFT, /* SHL/SHR/SAR: CF is lf_cin, OF is lf_b, AF clear (AMD), SF ZF PF from lf_res */
 };
 
 struct ss_cpu;
@@ -310,13 +311,78 @@ int ss_pf(ss_cpu *c);
 int ss_af(ss_cpu *c);
 int ss_cond(ss_cpu *c, unsigned cc);
 
-static inline void ss_flags_materialize(ss_cpu *c)
+static const uint64_t ss_size_mask[4] = {0xff, 0xffff, 0xffffffffu, ~0ull};
+
+/* Each flag from the lazy record (inline for the hot handlers; flags.c wraps them). */
+static inline int lf_cf(const ss_cpu *c)
 {
-	if (c->lf_op != LF_NONE)
-		ss_flags_set(c, ss_flags_get(c));
+	uint64_t m = ss_size_mask[c->lf_sz & 3];
+	switch (c->lf_op) {
+	case LF_NONE: return (c->r.rflags & F_CF) != 0;
+	case LF_ADD: return c->lf_res < (c->lf_a & m);
+	case LF_ADC: return c->lf_cin ? c->lf_res <= (c->lf_a & m) : c->lf_res < (c->lf_a & m);
+	case LF_SUB: return (c->lf_a & m) < (c->lf_b & m);
+	case LF_SBB:
+		return c->lf_cin ? (c->lf_a & m) <= (c->lf_b & m) : (c->lf_a & m) < (c->lf_b & m);
+	case LF_LOGIC: return 0;
+	default: return c->lf_cin; /* LF_INC, LF_DEC, LF_SHIFT */
+	}
 }
 
-static const uint64_t ss_size_mask[4] = {0xff, 0xffff, 0xffffffffu, ~0ull};
+static inline int lf_zf(const ss_cpu *c)
+{
+	if (c->lf_op == LF_NONE)
+		return (c->r.rflags & F_ZF) != 0;
+	return c->lf_res == 0;
+}
+
+static inline int lf_sf(const ss_cpu *c)
+{
+	if (c->lf_op == LF_NONE)
+		return (c->r.rflags & F_SF) != 0;
+	return (int)((c->lf_res >> ((8u << c->lf_sz) - 1)) & 1);
+}
+
+static inline int lf_pf(const ss_cpu *c)
+{
+	if (c->lf_op == LF_NONE)
+		return (c->r.rflags & F_PF) != 0;
+	return !__builtin_parity((unsigned)(c->lf_res & 0xff));
+}
+
+static inline int lf_of(const ss_cpu *c)
+{
+	uint64_t a = c->lf_a, b = c->lf_b, r = c->lf_res;
+	unsigned top = (8u << c->lf_sz) - 1;
+	switch (c->lf_op) {
+	case LF_NONE: return (c->r.rflags & F_OF) != 0;
+	case LF_ADD:
+	case LF_ADC:
+	case LF_INC: return (int)((((a ^ r) & (b ^ r)) >> top) & 1);
+	case LF_SUB:
+	case LF_SBB:
+	case LF_DEC: return (int)((((a ^ b) & (a ^ r)) >> top) & 1);
+	case LF_SHIFT: return (int)(b & 1);
+	default: return 0; /* LF_LOGIC */
+	}
+}
+
+/* Condition cc (the low nibble of Jcc/SETcc/CMOVcc, APM vol. 3 "Jcc"). */
+static inline int lf_cond(const ss_cpu *c, unsigned cc)
+{
+	int v;
+	switch (cc >> 1) {
+	case 0: v = lf_of(c); break;
+	case 1: v = lf_cf(c); break;
+	case 2: v = lf_zf(c); break;
+	case 3: v = lf_cf(c) || lf_zf(c); break;
+	case 4: v = lf_sf(c); break;
+	case 5: v = lf_pf(c); break;
+	case 6: v = lf_sf(c) != lf_of(c); break;
+	default: v = lf_zf(c) || (lf_sf(c) != lf_of(c)); break;
+	}
+	return v ^ (int)(cc & 1);
+}
 
 static inline void lazy(ss_cpu *c, int op, unsigned sz, uint64_t a, uint64_t b, uint64_t res)
 {
@@ -327,14 +393,12 @@ static inline void lazy(ss_cpu *c, int op, unsigned sz, uint64_t a, uint64_t b, 
 	c->lf_res = res & ss_size_mask[sz];
 }
 
-/* Sets the arithmetic flags in rflags directly (from a computed mask) after dropping lazy state. */
-static inline void flags_eager(ss_cpu *c, uint64_t mask, uint64_t values)
+/* Lazy record of AND/OR/XOR/TEST: CF, OF, AF are zero, the rest follow the result alone. */
+static inline void lazy_logic(ss_cpu *c, unsigned sz, uint64_t res)
 {
-	if ((mask & F_ARITH) == F_ARITH)
-		c->lf_op = LF_NONE; /* every arithmetic flag is replaced: old ones not needed */
-	else
-		ss_flags_materialize(c);
-	c->r.rflags = (c->r.rflags & ~mask) | (values & mask);
+	c->lf_op = LF_LOGIC;
+	c->lf_sz = (uint8_t)sz;
+	c->lf_res = res & ss_size_mask[sz];
 }
 
 static inline uint64_t parity_flag(uint64_t res)
@@ -354,6 +418,27 @@ static inline int ss_canonical(const ss_cpu *c, uint64_t a)
 {
 	unsigned bits = (c->r.cr4 & CR4_LA57) ? 57 : 48;
 	return (uint64_t)((int64_t)(a << (64 - bits)) >> (64 - bits)) == a;
+}
+
+/* Folds the lazy record into rflags. */
+static inline void ss_flags_materialize(ss_cpu *c)
+{
+	if (c->lf_op == LF_LOGIC) { /* the common case after AND/OR/XOR/TEST: SF ZF PF only */
+		c->r.rflags = (c->r.rflags & ~(uint64_t)F_ARITH) | szp_flags(c->lf_res, c->lf_sz);
+		c->lf_op = LF_NONE;
+	} else if (c->lf_op != LF_NONE) {
+		ss_flags_set(c, ss_flags_get(c));
+	}
+}
+
+/* Sets the arithmetic flags in rflags directly (from a computed mask) after dropping lazy state. */
+static inline void flags_eager(ss_cpu *c, uint64_t mask, uint64_t values)
+{
+	if ((mask & F_ARITH) == F_ARITH)
+		c->lf_op = LF_NONE; /* every arithmetic flag is replaced: old ones not needed */
+	else
+		ss_flags_materialize(c);
+	c->r.rflags = (c->r.rflags & ~mask) | (values & mask);
 }
 
 /* ---- registers ---- */

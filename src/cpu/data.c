@@ -200,3 +200,40 @@ void ss_op_lea64(ss_cpu *c, const ss_insn *i)
 {
 	c->r.gpr[i->reg] = ea_of(c, i);
 }
+
+/* The same with the address forms fixed at decode time: base + index * scale + disp, or base +
+ * disp (64-bit address size, no RIP base). */
+static inline uint64_t ea_bi(const ss_cpu *c, const ss_insn *i)
+{
+	return c->r.gpr[i->base] + (c->r.gpr[i->index] << i->scale) + (uint64_t)(int64_t)i->disp;
+}
+
+static inline uint64_t ea_b(const ss_cpu *c, const ss_insn *i)
+{
+	return c->r.gpr[i->base] + (uint64_t)(int64_t)i->disp;
+}
+
+void ss_op_mov_load64_bi(ss_cpu *c, const ss_insn *i)
+{
+	c->r.gpr[i->reg] = lin_read(c, lin_of(c, i->seg, ea_bi(c, i)), 8);
+}
+
+void ss_op_mov_store64_bi(ss_cpu *c, const ss_insn *i)
+{
+	lin_write(c, lin_of(c, i->seg, ea_bi(c, i)), 8, c->r.gpr[i->reg]);
+}
+
+void ss_op_mov_load64_b(ss_cpu *c, const ss_insn *i)
+{
+	c->r.gpr[i->reg] = lin_read(c, lin_of(c, i->seg, ea_b(c, i)), 8);
+}
+
+void ss_op_mov_store64_b(ss_cpu *c, const ss_insn *i)
+{
+	lin_write(c, lin_of(c, i->seg, ea_b(c, i)), 8, c->r.gpr[i->reg]);
+}
+
+void ss_op_lea64_bi(ss_cpu *c, const ss_insn *i)
+{
+	c->r.gpr[i->reg] = ea_bi(c, i);
+}

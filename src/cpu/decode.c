@@ -88,20 +88,36 @@ static uint64_t le(const uint8_t *p, unsigned n)
 static void specialize(ss_insn *i)
 {
 	ss_op_fn f = i->fn;
-	if (f == ss_op_alu_rm_r && i->mod3 && i->osz >= 2)
-		i->fn = i->osz == 3 ? ss_op_alu_rr64 : ss_op_alu_rr32;
-	else if (f == ss_op_alu_rm_imm && i->mod3 && i->osz >= 2)
-		i->fn = i->osz == 3 ? ss_op_alu_ri64 : ss_op_alu_ri32;
-	else if (f == ss_op_incdec && i->mod3 && i->osz == 3)
+	/* Memory operand of the plain forms: [base + index * scale + disp] or [base + disp]. */
+	int bi = !i->mod3 && i->asz == 3 && i->base < 16 && i->index < 16;
+	int b = !i->mod3 && i->asz == 3 && i->base < 16 && i->index == REG_NONE;
+	if (f == ss_op_alu_rm_r && i->mod3 && i->osz >= 2) {
+		i->fn = ss_alu_fast[i->aux & 7][i->osz == 3 ? 0 : 1];
+		if (!i->fn)
+			i->fn = i->osz == 3 ? ss_op_alu_rr64 : ss_op_alu_rr32;
+	} else if (f == ss_op_alu_rm_imm && i->mod3 && i->osz >= 2) {
+		i->fn = ss_alu_fast[i->aux & 7][i->osz == 3 ? 2 : 3];
+		if (!i->fn)
+			i->fn = i->osz == 3 ? ss_op_alu_ri64 : ss_op_alu_ri32;
+	} else if (f == ss_op_incdec && i->mod3 && i->osz == 3)
 		i->fn = ss_op_incdec_r64;
 	else if (f == ss_op_mov_rm_r && i->osz == 3)
-		i->fn = i->mod3 ? ss_op_mov_rr64 : ss_op_mov_store64;
+		i->fn = i->mod3 ? ss_op_mov_rr64
+			: bi	? ss_op_mov_store64_bi
+			: b	? ss_op_mov_store64_b
+				: ss_op_mov_store64;
 	else if (f == ss_op_mov_r_rm && i->osz == 3 && !i->mod3)
-		i->fn = ss_op_mov_load64;
+		i->fn = bi ? ss_op_mov_load64_bi : b ? ss_op_mov_load64_b : ss_op_mov_load64;
 	else if (f == ss_op_lea && i->osz == 3)
-		i->fn = ss_op_lea64;
-	else if (f == ss_op_shift && i->mod3 && i->osz == 3 && i->aux != 1)
-		i->fn = ss_op_shift_r64;
+		i->fn = bi ? ss_op_lea64_bi : ss_op_lea64;
+	else if (f == ss_op_shift && i->mod3 && i->osz == 3 && i->aux != 1) {
+		unsigned op = (i->modrm >> 3) & 7;
+		if (op == 0 || op == 1)
+			i->fn = ss_op_rot_r64;
+		else if (op >= 4)
+			i->fn = ss_op_shift_r64;
+	} else if (f == ss_op_jcc && i->osz == 3)
+		i->fn = ss_jcc_fast[i->aux & 15];
 }
 
 int ss_decode(const uint8_t *b, unsigned avail, ss_insn *out)

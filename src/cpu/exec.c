@@ -266,6 +266,44 @@ static ss_block *get_block(ss_cpu *c)
 	return b;
 }
 
+/* The hot loop, outside ss_cpu_run so that setjmp there does not pin c to the stack: the
+ * budget is checked per block, each handler runs with RIP already past its instruction. */
+static __attribute__((noinline)) void run_blocks(ss_cpu *c)
+{
+	while (c->icount < c->run_end) {
+		/* Interrupts, shadows, single-step and breakpoints: one test per block when none. */
+		int one = 0;
+		if (ss_ev_any(c)) {
+			one = ss_ev_before(c);
+			if (one == 2)
+				continue;
+		}
+		ss_block *b = get_block(c);
+		const ss_insn *i = b->insn, *e = b->insn + b->n;
+		uint64_t left = c->run_end - c->icount;
+		if (left < b->n)
+			e = b->insn + left;
+		if (one)
+			e = b->insn + 1;
+		c->blk_base = b->insn;
+		c->blk_icount = c->icount;
+		while (i < e) {
+			c->insn_rip = c->r.rip;
+			c->cur = i;
+			c->r.rip += i->len;
+			i->fn(c, i);
+			i++;
+			if (c->brk)
+				break;
+		}
+		c->brk = 0;
+		c->icount = c->blk_icount + (uint64_t)(i - b->insn);
+		c->cur = NULL;
+		if (one)
+			ss_ev_after(c, b->insn);
+	}
+}
+
 static int double_fault_class(int first, int second)
 {
 	/* APM vol. 2 §8.2.9: contributory exceptions and #PF combine into #DF. */
@@ -376,39 +414,7 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 				 c->event_inj_err, 0, c->r.rip);
 		c->in_exc = 0;
 	}
-	while (c->icount < c->run_end) {
-		/* Interrupts, shadows, single-step and breakpoints: one test per block when none.
-		 */
-		int one = 0;
-		if (ss_ev_any(c)) {
-			one = ss_ev_before(c);
-			if (one == 2)
-				continue;
-		}
-		ss_block *b = get_block(c);
-		const ss_insn *i = b->insn, *e = b->insn + b->n;
-		uint64_t left = c->run_end - c->icount;
-		if (left < b->n)
-			e = b->insn + left;
-		if (one)
-			e = b->insn + 1;
-		c->blk_base = b->insn;
-		c->blk_icount = c->icount;
-		while (i < e) {
-			c->insn_rip = c->r.rip;
-			c->cur = i;
-			c->r.rip += i->len;
-			i->fn(c, i);
-			i++;
-			if (c->brk)
-				break;
-		}
-		c->brk = 0;
-		c->icount = c->blk_icount + (uint64_t)(i - b->insn);
-		c->cur = NULL;
-		if (one)
-			ss_ev_after(c, b->insn);
-	}
+	run_blocks(c);
 	exit->reason = SS_CPU_EXIT_LIMIT;
 out:
 	c->r.rflags = ss_flags_get(c) | 2;
