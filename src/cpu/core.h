@@ -210,7 +210,8 @@ typedef struct ss_cpu {
 	uint32_t event_inj, event_inj_err;
 	ss_cpu_regs host; /* host state saved by VMRUN, restored by #VMEXIT */
 	uint64_t vx_code, vx_info1, vx_info2, vx_nrip;
-	const char *vmrun_rule; /* the consistency check that failed */
+	struct ss_vmcb *vmcb_buf; /* copy of the VMCB when the ops give no page pointer (svm.c) */
+	const char *vmrun_rule;	  /* the consistency check that failed */
 	uint8_t c_bit_default;
 	uint8_t vmpl;	    /* SNP VMPL of the running guest (save area 0x0CA) */
 	uint64_t fetch_gpn; /* guest-physical page of fetch_vpn */

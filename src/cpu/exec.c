@@ -66,6 +66,7 @@ void ss_cpu_free(ss_cpu *c)
 	if (!c)
 		return;
 	free(c->blocks);
+	free(c->vmcb_buf);
 	free(c);
 }
 

@@ -36,6 +36,36 @@ static int host_rw(ss_cpu *c, uint64_t pa, void *buf, size_t len, int write, uin
 	return 0;
 }
 
+/* ---- the VMCB as VMRUN and #VMEXIT see it ----
+ * When the memory ops hand out the VMCB's page (ss_cpu_mem_ops.page, host memory: ASID 0, no
+ * C-bit) VMRUN and #VMEXIT work on it in place; otherwise on a copy of the control and save
+ * areas kept in the CPU (no allocation per round trip), written back by vmcb_unmap. */
+#define VMCB_USED (SS_VMCB_SAVE_OFFSET + sizeof(ss_vmcb_save))
+
+static ss_vmcb *vmcb_map(ss_cpu *c, uint64_t pa)
+{
+	if (c->cfg.mem->page) {
+		ss_cpu_access a = {.pa = pa, .gpa = pa, .kind = SS_CPU_ACC_READ};
+		uint8_t *r = c->cfg.mem->page(c->cfg.mem_ctx, &a);
+		a.kind = SS_CPU_ACC_WRITE;
+		if (r && r == c->cfg.mem->page(c->cfg.mem_ctx, &a))
+			return (ss_vmcb *)(void *)r;
+	}
+	if (!c->vmcb_buf && !(c->vmcb_buf = malloc(sizeof(ss_vmcb))))
+		return NULL;
+	if (host_rw(c, pa, c->vmcb_buf, VMCB_USED, 0, 0, 0))
+		return NULL;
+	return c->vmcb_buf;
+}
+
+/* Writes a copy back (nothing to do for the page itself); returns 0 or -1. */
+static int vmcb_unmap(ss_cpu *c, uint64_t pa, ss_vmcb *v)
+{
+	if (v != c->vmcb_buf)
+		return 0;
+	return host_rw(c, pa, v, VMCB_USED, 1, 0, 0);
+}
+
 /* ---- state transfer (the legacy save area and the VMSA share these offsets, §2.2) ---- */
 
 static void seg_in(ss_cpu_seg *s, const ss_vmsa_segment *v)
@@ -339,13 +369,11 @@ void ss_svm_icpt_msr(ss_cpu *c, uint32_t msr, int write)
  * the host state saved by VMRUN. Called by the run loop outside any instruction. */
 int ss_svm_do_vmexit(ss_cpu *c)
 {
-	ss_vmcb *v = malloc(sizeof(*v));
 	int rc = 0;
-	if (!v)
-		return -1;
 	c->r.rflags = ss_flags_get(c) | 2;
 	c->lf_op = LF_NONE;
-	if (host_rw(c, c->vmcb_pa, v, sizeof(*v), 0, 0, 0) == 0) {
+	ss_vmcb *v = vmcb_map(c, c->vmcb_pa);
+	if (v) {
 		ss_vmcb_control *k = &v->control;
 		k->exit_code = c->vx_code;
 		k->exit_info_1 = c->vx_info1;
@@ -389,12 +417,11 @@ int ss_svm_do_vmexit(ss_cpu *c)
 		} else {
 			STATE_SAVE(&v->save, &c->r);
 		}
-		if (host_rw(c, c->vmcb_pa, v, sizeof(*v), 1, 0, 0))
+		if (vmcb_unmap(c, c->vmcb_pa, v))
 			rc = -1;
 	} else {
 		rc = -1;
 	}
-	free(v);
 	/* Host state back; the non-ES guest's other GPRs stay for the hypervisor to save. */
 	uint64_t g[16];
 	memcpy(g, c->r.gpr, sizeof(g));
@@ -422,6 +449,20 @@ int ss_svm_do_vmexit(ss_cpu *c)
 	return rc;
 }
 
+/* A VMRUN rule failed: VMEXIT_INVALID in the VMCB, the host state untouched (§1.5). */
+static int vmrun_invalid(ss_cpu *c, uint64_t vmcb_pa, ss_vmcb *v, const char *bad, ss_cpu_exit *exit,
+			 ss_error *err)
+{
+	c->vmrun_rule = bad;
+	v->control.exit_code = SS_SVM_EXIT_INVALID;
+	v->control.exit_info_1 = v->control.exit_info_2 = 0;
+	int wrc = vmcb_unmap(c, vmcb_pa, v);
+	exit->reason = SS_CPU_EXIT_VMEXIT;
+	exit->vmexit_code = SS_SVM_EXIT_INVALID;
+	exit->detail = bad;
+	return wrc ? ss_fail(err, SS_EIO, "vmrun: cannot write the VMCB") : 0;
+}
+
 int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 {
 	memset(exit, 0, sizeof(*exit));
@@ -431,52 +472,32 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 	if (vmcb_pa & 0xfff)
 		return ss_fail(err, SS_EINVAL, "vmrun: VMCB address 0x%llx is not 4 KiB aligned",
 			       (unsigned long long)vmcb_pa);
-	ss_vmcb *v = malloc(sizeof(*v));
+	ss_vmcb *v = vmcb_map(c, vmcb_pa);
 	if (!v)
-		return ss_fail(err, SS_ENOMEM, "vmrun: out of memory");
-	if (host_rw(c, vmcb_pa, v, sizeof(*v), 0, 0, 0)) {
-		free(v);
 		return ss_fail(err, SS_EIO, "vmrun: VMCB at 0x%llx is not in memory",
 			       (unsigned long long)vmcb_pa);
-	}
 	uint32_t sev[4];
 	ss_cpuid(c, 0x8000001F, 0, sev);
 	const char *bad = vmrun_checks(c, v, sev);
 	c->vmrun_rule = bad;
-	if (bad) {
-		v->control.exit_code = SS_SVM_EXIT_INVALID;
-		v->control.exit_info_1 = v->control.exit_info_2 = 0;
-		int wrc = host_rw(c, vmcb_pa, v, sizeof(*v), 1, 0, 0);
-		free(v);
-		exit->reason = SS_CPU_EXIT_VMEXIT;
-		exit->vmexit_code = SS_SVM_EXIT_INVALID;
-		exit->detail = bad;
-		return wrc ? ss_fail(err, SS_EIO, "vmrun: cannot write the VMCB") : 0;
-	}
+	if (bad)
+		return vmrun_invalid(c, vmcb_pa, v, bad, exit, err);
 	ss_vmcb_control *k = &v->control;
 	c->host = c->r;
 	c->host.rflags = ss_flags_get(c) | 2;
 	c->lf_op = LF_NONE;
 	if (k->nested_ctl & SS_NESTED_CTL_SEV_ES) {
 		ss_vmsa *s = malloc(sizeof(*s));
-		if (!s) {
-			free(v);
+		if (!s)
 			return ss_fail(err, SS_ENOMEM, "vmrun: out of memory");
-		}
 		if (host_rw(c, k->vmsa_pa, s, sizeof(*s), 0, k->asid, 1)) {
 			/* §9.3: a VMSA the memory refuses (outside DRAM; for SNP not an assigned,
 			 * validated VMSA page of the ASID) fails VMRUN like a consistency check. */
 			free(s);
-			bad = "SEV-ES VMSA not readable or not a VMSA page of the ASID";
-			c->vmrun_rule = bad;
-			v->control.exit_code = SS_SVM_EXIT_INVALID;
-			v->control.exit_info_1 = v->control.exit_info_2 = 0;
-			int wrc = host_rw(c, vmcb_pa, v, sizeof(*v), 1, 0, 0);
-			free(v);
-			exit->reason = SS_CPU_EXIT_VMEXIT;
-			exit->vmexit_code = SS_SVM_EXIT_INVALID;
-			exit->detail = bad;
-			return wrc ? ss_fail(err, SS_EIO, "vmrun: cannot write the VMCB") : 0;
+			c->r = c->host;
+			return vmrun_invalid(c, vmcb_pa, v,
+					     "SEV-ES VMSA not readable or not a VMSA page of the ASID",
+					     exit, err);
 		}
 		STATE_LOAD(&c->r, s);
 		uint64_t g[16] = {s->rax, s->rcx, s->rdx, s->rbx, s->rsp, s->rbp, s->rsi, s->rdi,
@@ -523,7 +544,6 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 	else if (k->tlb_ctl == SS_TLB_CTL_ASID || k->tlb_ctl == SS_TLB_CTL_ASID_NONGLOBAL)
 		ss_tlb_flush_asid(c, k->asid);
 	c->fetch_vpn = ~0ull;
-	free(v);
 	ss_ev_update(c);
 
 	int rc = ss_cpu_run(c, max_insns, exit, err);
