@@ -211,7 +211,16 @@ typedef struct ss_cpu {
 	ss_cpu_regs host; /* host state saved by VMRUN, restored by #VMEXIT */
 	uint64_t vx_code, vx_info1, vx_info2, vx_nrip;
 	struct ss_vmcb *vmcb_buf; /* copy of the VMCB when the ops give no page pointer (svm.c) */
-	const char *vmrun_rule;	  /* the consistency check that failed */
+	/* VMCB clean bits (cpu-svm-sev.md §1.5): the VMCB the last #VMEXIT wrote on this CPU and
+	 * the state it held; a later VMRUN of that VMCB takes each group marked clean from here
+	 * instead of re-reading and re-checking it. */
+	uint8_t vc_valid;
+	uint64_t vc_pa;
+	uint32_t vc_icpt[6];
+	uint32_t vc_asid;
+	uint64_t vc_tsc_offset, vc_iopm_pa, vc_msrpm_pa, vc_ncr3;
+	ss_cpu_regs vc_regs;
+	const char *vmrun_rule; /* the consistency check that failed */
 	uint8_t c_bit_default;
 	uint8_t vmpl;	    /* SNP VMPL of the running guest (save area 0x0CA) */
 	uint64_t fetch_gpn; /* guest-physical page of fetch_vpn */

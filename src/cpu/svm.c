@@ -164,7 +164,21 @@ static void seg_out(ss_vmsa_segment *v, const ss_cpu_seg *s)
 			return (name);                                                             \
 	} while (0)
 
-static const char *vmrun_checks(ss_cpu *c, const ss_vmcb *v, const uint32_t sev[4])
+/* VMCB clean bits (cpu-svm-sev.md §1.5, KVM's groups). */
+#define CLEAN_I	   (1u << 0) /* intercepts, TSC offset, pause filter */
+#define CLEAN_IOPM (1u << 1) /* IOPM/MSRPM base */
+#define CLEAN_ASID (1u << 2)
+#define CLEAN_NP   (1u << 4) /* nCR3, gPAT */
+#define CLEAN_CRX  (1u << 5) /* CR0, CR3, CR4, EFER */
+#define CLEAN_DRX  (1u << 6) /* DR6, DR7 */
+#define CLEAN_DT   (1u << 7) /* GDTR, IDTR */
+#define CLEAN_SEG  (1u << 8) /* ES, CS, SS, DS, CPL */
+#define CLEAN_CR2  (1u << 9)
+
+/* Rules of a group marked clean are skipped (clean is 0 unless the cached state applies): its
+ * state comes from the CPU's copy, which passed them at an earlier VMRUN or was produced by the
+ * guest under the interpreter's own checks. */
+static const char *vmrun_checks(ss_cpu *c, const ss_vmcb *v, const uint32_t sev[4], uint32_t clean)
 {
 	const ss_vmcb_control *k = &v->control;
 	const ss_vmcb_save *s = &v->save;
@@ -172,35 +186,42 @@ static const char *vmrun_checks(ss_cpu *c, const ss_vmcb *v, const uint32_t sev[
 	int lm_paging = (s->efer & EFER_LME) && (s->cr0 & CR0_PG);
 	int cs_l = (s->cs.attrib >> 9) & 1, cs_d = (s->cs.attrib >> 10) & 1;
 	unsigned ev_type = (k->event_inj >> 8) & 7, ev_vec = k->event_inj & 0xff;
-	RULE(!(k->intercept_misc2 & SS_ICPT4_VMRUN), "VMRUN intercept bit clear");
-	RULE(k->asid == 0, "guest ASID is 0");
-	RULE(!(s->efer & EFER_SVME), "guest EFER.SVME is 0");
-	RULE(s->efer & ~0xfd01ull, "guest EFER reserved bits set");
-	RULE(!(s->cr0 & (1ull << 30)) && (s->cr0 & (1ull << 29)), "CR0.CD=0 with CR0.NW=1");
-	RULE(s->cr0 >> 32, "CR0[63:32] not zero");
-	RULE(s->cr3 >> 52, "CR3 reserved bits set");
-	RULE(s->cr4 & ~0x3f77fffull, "CR4 reserved bits set");
-	RULE(s->dr6 >> 32, "DR6[63:32] not zero");
-	RULE(s->dr7 >> 32, "DR7[63:32] not zero");
-	RULE(lm_paging && !(s->cr4 & CR4_PAE), "EFER.LME and CR0.PG with CR4.PAE=0");
-	RULE(lm_paging && !(s->cr0 & CR0_PE), "EFER.LME and CR0.PG with CR0.PE=0");
-	RULE(lm_paging && cs_l && cs_d, "long mode with CS.L=1 and CS.D=1");
-	RULE(k->iopm_base_pa + 0x3000 > maxpa, "IOPM_BASE_PA beyond the physical address space");
-	RULE(k->msrpm_base_pa + 0x2000 > maxpa, "MSRPM_BASE_PA beyond the physical address space");
+	int crx = !(clean & CLEAN_CRX);
+	RULE(!(clean & CLEAN_I) && !(k->intercept_misc2 & SS_ICPT4_VMRUN),
+	     "VMRUN intercept bit clear");
+	RULE(!(clean & CLEAN_ASID) && k->asid == 0, "guest ASID is 0");
+	RULE(crx && !(s->efer & EFER_SVME), "guest EFER.SVME is 0");
+	RULE(crx && (s->efer & ~0xfd01ull), "guest EFER reserved bits set");
+	RULE(crx && !(s->cr0 & (1ull << 30)) && (s->cr0 & (1ull << 29)), "CR0.CD=0 with CR0.NW=1");
+	RULE(crx && (s->cr0 >> 32), "CR0[63:32] not zero");
+	RULE(crx && (s->cr3 >> 52), "CR3 reserved bits set");
+	RULE(crx && (s->cr4 & ~0x3f77fffull), "CR4 reserved bits set");
+	RULE(!(clean & CLEAN_DRX) && (s->dr6 >> 32), "DR6[63:32] not zero");
+	RULE(!(clean & CLEAN_DRX) && (s->dr7 >> 32), "DR7[63:32] not zero");
+	RULE(crx && lm_paging && !(s->cr4 & CR4_PAE), "EFER.LME and CR0.PG with CR4.PAE=0");
+	RULE(crx && lm_paging && !(s->cr0 & CR0_PE), "EFER.LME and CR0.PG with CR0.PE=0");
+	RULE((crx || !(clean & CLEAN_SEG)) && lm_paging && cs_l && cs_d,
+	     "long mode with CS.L=1 and CS.D=1");
+	RULE(!(clean & CLEAN_IOPM) && k->iopm_base_pa + 0x3000 > maxpa,
+	     "IOPM_BASE_PA beyond the physical address space");
+	RULE(!(clean & CLEAN_IOPM) && k->msrpm_base_pa + 0x2000 > maxpa,
+	     "MSRPM_BASE_PA beyond the physical address space");
 	RULE((k->event_inj & SS_EVTINJ_VALID) && (ev_type == 1 || ev_type >= 5),
 	     "EVENTINJ type reserved");
 	RULE((k->event_inj & SS_EVTINJ_VALID) && ev_type == 3 && (ev_vec == 2 || ev_vec > 31),
 	     "EVENTINJ exception with vector 2 or above 31");
-	RULE((k->nested_ctl & SS_NESTED_CTL_NP) && (k->nested_cr3 >> 52), "nCR3 reserved bits set");
+	RULE(!(clean & CLEAN_NP) && (k->nested_ctl & SS_NESTED_CTL_NP) && (k->nested_cr3 >> 52),
+	     "nCR3 reserved bits set");
 	/* SEV (§9.3): nested paging required, memory encryption enabled in SYSCFG, ASID range. */
 	int sev_on = (k->nested_ctl & SS_NESTED_CTL_SEV) != 0;
 	int es_on = (k->nested_ctl & SS_NESTED_CTL_SEV_ES) != 0;
 	RULE(es_on && !sev_on, "SEV-ES enabled without SEV");
 	RULE(sev_on && !(k->nested_ctl & SS_NESTED_CTL_NP), "SEV without nested paging");
 	RULE(sev_on && !(c->r.syscfg & (1ull << 23)), "SEV with SYSCFG.MemEncryptionModEn=0");
-	RULE(sev_on && k->asid > sev[2], "SEV ASID above CPUID 8000001F ECX");
-	RULE(sev_on && !es_on && k->asid < sev[3], "plain SEV ASID below the minimum (EDX)");
-	RULE(es_on && k->asid >= sev[3], "SEV-ES ASID not below the SEV-only minimum (EDX)");
+	uint32_t asid = (clean & CLEAN_ASID) ? c->vc_asid : k->asid;
+	RULE(sev_on && asid > sev[2], "SEV ASID above CPUID 8000001F ECX");
+	RULE(sev_on && !es_on && asid < sev[3], "plain SEV ASID below the minimum (EDX)");
+	RULE(es_on && asid >= sev[3], "SEV-ES ASID not below the SEV-only minimum (EDX)");
 	RULE(es_on && (!k->vmsa_pa || (k->vmsa_pa & 0xfff)), "SEV-ES VMSA pointer 0 or unaligned");
 	return NULL;
 }
@@ -416,9 +437,13 @@ int ss_svm_do_vmexit(ss_cpu *c)
 			free(s);
 		} else {
 			STATE_SAVE(&v->save, &c->r);
+			c->vc_regs = c->r;
 		}
 		if (vmcb_unmap(c, c->vmcb_pa, v))
 			rc = -1;
+		else
+			c->vc_valid = !(c->nested_ctl & SS_NESTED_CTL_SEV_ES);
+		c->vc_pa = c->vmcb_pa;
 	} else {
 		rc = -1;
 	}
@@ -463,6 +488,38 @@ static int vmrun_invalid(ss_cpu *c, uint64_t vmcb_pa, ss_vmcb *v, const char *ba
 	return wrc ? ss_fail(err, SS_EIO, "vmrun: cannot write the VMCB") : 0;
 }
 
+/* The guest state of each clean group from what the last #VMEXIT wrote (the hardware's "cached
+ * copy"); RIP, RSP, RAX and RFLAGS always come from the VMCB. */
+static void clean_state(ss_cpu *c, uint32_t clean)
+{
+	const ss_cpu_regs *g = &c->vc_regs;
+	if (clean & CLEAN_CRX) {
+		c->r.cr0 = g->cr0;
+		c->r.cr3 = g->cr3;
+		c->r.cr4 = g->cr4;
+		c->r.efer = g->efer;
+	}
+	if (clean & CLEAN_DRX) {
+		c->r.dr[6] = g->dr[6];
+		c->r.dr[7] = g->dr[7];
+	}
+	if (clean & CLEAN_DT) {
+		c->r.gdtr = g->gdtr;
+		c->r.idtr = g->idtr;
+	}
+	if (clean & CLEAN_SEG) {
+		c->r.seg[SS_SEG_ES] = g->seg[SS_SEG_ES];
+		c->r.seg[SS_SEG_CS] = g->seg[SS_SEG_CS];
+		c->r.seg[SS_SEG_SS] = g->seg[SS_SEG_SS];
+		c->r.seg[SS_SEG_DS] = g->seg[SS_SEG_DS];
+		c->r.cpl = g->cpl;
+	}
+	if (clean & CLEAN_NP)
+		c->r.pat = g->pat;
+	if (clean & CLEAN_CR2)
+		c->r.cr2 = g->cr2;
+}
+
 int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 {
 	memset(exit, 0, sizeof(*exit));
@@ -478,7 +535,14 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 			       (unsigned long long)vmcb_pa);
 	uint32_t sev[4];
 	ss_cpuid(c, 0x8000001F, 0, sev);
-	const char *bad = vmrun_checks(c, v, sev);
+	/* The clean bits count only for the VMCB the last #VMEXIT on this CPU wrote, and never for
+	 * SEV-ES (its state is in the VMSA). */
+	uint32_t clean =
+	    c->vc_valid && c->vc_pa == vmcb_pa && !(v->control.nested_ctl & SS_NESTED_CTL_SEV_ES)
+		? v->control.clean
+		: 0;
+	c->vc_valid = 0;
+	const char *bad = vmrun_checks(c, v, sev, clean);
 	c->vmrun_rule = bad;
 	if (bad)
 		return vmrun_invalid(c, vmcb_pa, v, bad, exit, err);
@@ -509,6 +573,7 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 	} else {
 		STATE_LOAD(&c->r, &v->save);
 		c->vmpl = v->save.vmpl;
+		clean_state(c, clean);
 	}
 	c->r.efer |= (c->r.efer & EFER_LME) && (c->r.cr0 & CR0_PG) ? EFER_LMA : 0;
 	c->r.interrupt_shadow = (uint8_t)(k->int_state & 1);
@@ -519,21 +584,33 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 	c->int_vector = k->int_vector;
 	c->guest = 1;
 	c->vmcb_pa = vmcb_pa;
-	c->icpt[0] = k->intercept_cr;
-	c->icpt[1] = k->intercept_dr;
-	c->icpt[2] = k->intercept_exc;
-	c->icpt[3] = k->intercept_misc1;
-	c->icpt[4] = k->intercept_misc2;
-	c->icpt[5] = k->intercept_misc3;
-	c->iopm_pa = k->iopm_base_pa;
-	c->msrpm_pa = k->msrpm_base_pa;
+	if (!(clean & CLEAN_I)) {
+		c->vc_icpt[0] = k->intercept_cr;
+		c->vc_icpt[1] = k->intercept_dr;
+		c->vc_icpt[2] = k->intercept_exc;
+		c->vc_icpt[3] = k->intercept_misc1;
+		c->vc_icpt[4] = k->intercept_misc2;
+		c->vc_icpt[5] = k->intercept_misc3;
+		c->vc_tsc_offset = k->tsc_offset;
+	}
+	if (!(clean & CLEAN_IOPM)) {
+		c->vc_iopm_pa = k->iopm_base_pa;
+		c->vc_msrpm_pa = k->msrpm_base_pa;
+	}
+	if (!(clean & CLEAN_NP))
+		c->vc_ncr3 = k->nested_cr3;
+	if (!(clean & CLEAN_ASID))
+		c->vc_asid = k->asid;
+	memcpy(c->icpt, c->vc_icpt, sizeof(c->icpt));
+	c->iopm_pa = c->vc_iopm_pa;
+	c->msrpm_pa = c->vc_msrpm_pa;
 	c->nested_ctl = k->nested_ctl;
 	c->npt_on = (k->nested_ctl & SS_NESTED_CTL_NP) != 0;
-	c->ncr3 = k->nested_cr3;
-	c->asid = k->asid;
+	c->ncr3 = c->vc_ncr3;
+	c->asid = c->vc_asid;
 	c->c_bit_default = (k->nested_ctl & SS_NESTED_CTL_SEV) ? 1 : 0;
 	c->cbit_pos = (k->nested_ctl & SS_NESTED_CTL_SEV) ? (uint8_t)(sev[1] & 63) : 0;
-	c->r.tsc_offset = c->host.tsc_offset + k->tsc_offset;
+	c->r.tsc_offset = c->host.tsc_offset + c->vc_tsc_offset;
 	c->event_inj = k->event_inj;
 	c->event_inj_err = k->event_inj_err;
 	c->inject_pending = (k->event_inj & SS_EVTINJ_VALID) != 0;

@@ -145,6 +145,55 @@ TEST(cpuid_intercept_roundtrip_with_nrip)
 	hv_free(&h);
 }
 
+/* VMCB clean bits (cpu-svm-sev.md §1.5): a group marked clean in the VMCB the last #VMEXIT wrote
+ * comes from the CPU's copy (the hypervisor's change to it is not seen and not checked); marked
+ * dirty, or in another VMCB, it is read and checked again. */
+TEST(vmcb_clean_bits)
+{
+	hv h;
+	REQUIRE(hv_init(&h) == 0);
+	gcode(&h, GCODE, "0fa20fa20fa20fa2f4"); /* cpuid x4; hlt */
+	CHECK(hv_run(&h) == SS_SVM_EXIT_CPUID);
+	/* CR4 with a reserved bit, CRx marked clean: the cached CR4 is used, no check fails. */
+	uint64_t cr4 = h.v->save.cr4;
+	h.v->save.cr4 = cr4 | (1ull << 40);
+	h.v->save.rip = h.v->control.next_rip;
+	h.v->control.tlb_ctl = SS_TLB_CTL_NONE;
+	h.v->control.clean = 1u << 5;
+	CHECK(hv_run(&h) == SS_SVM_EXIT_CPUID);
+	CHECK(h.v->save.cr4 == cr4); /* the #VMEXIT wrote back the CR4 the guest ran with */
+	/* The same change with CRx dirty: read, checked, refused. */
+	h.v->save.cr4 = cr4 | (1ull << 40);
+	h.v->save.rip = h.v->control.next_rip;
+	h.v->control.clean = ~(1u << 5);
+	CHECK(hv_run(&h) == SS_SVM_EXIT_INVALID);
+	CHECK_STR(h.ex.detail, "CR4 reserved bits set");
+	/* After a failed VMRUN nothing is cached: all clean bits set, the bad CR4 is still seen. */
+	h.v->control.clean = ~0u;
+	CHECK(hv_run(&h) == SS_SVM_EXIT_INVALID);
+	h.v->save.cr4 = cr4;
+	h.v->control.clean = 0;
+	CHECK(hv_run(&h) == SS_SVM_EXIT_CPUID);
+	/* Intercepts marked clean: clearing the CPUID intercept is not seen... */
+	h.v->save.rip = h.v->control.next_rip;
+	h.v->control.intercept_misc1 &= ~SS_ICPT3_CPUID;
+	h.v->control.clean = 1u << 0;
+	CHECK(hv_run(&h) == SS_SVM_EXIT_CPUID);
+	/* ...until they are marked dirty. */
+	h.v->save.rip = h.v->control.next_rip;
+	h.v->control.clean = 0;
+	CHECK(hv_run(&h) == SS_SVM_EXIT_HLT);
+	/* Another VMCB (a copy at a new address) is read and checked whatever its clean bits. */
+	memcpy(h.ram.ram + VMCB + 0x1000, h.v, 4096);
+	ss_vmcb *w = (ss_vmcb *)(h.ram.ram + VMCB + 0x1000);
+	w->save.cr4 = cr4 | (1ull << 40);
+	w->control.clean = ~0u;
+	ss_error err;
+	CHECK(ss_cpu_vmrun(h.c, VMCB + 0x1000, 100, &h.ex, &err) == 0);
+	CHECK(h.ex.reason == SS_CPU_EXIT_VMEXIT && h.ex.vmexit_code == SS_SVM_EXIT_INVALID);
+	hv_free(&h);
+}
+
 typedef void (*mutate_fn)(ss_vmcb *v);
 static void m_no_vmrun(ss_vmcb *v)
 {
@@ -452,6 +501,6 @@ TEST(real_and_protected_mode_guests)
 	hv_free(&h);
 }
 
-TEST_MAIN(cpuid_intercept_roundtrip_with_nrip, vmrun_consistency_checks, nested_page_faults,
-	  ioio_msr_exception_vmmcall_intercepts, event_injection_and_budget,
+TEST_MAIN(cpuid_intercept_roundtrip_with_nrip, vmcb_clean_bits, vmrun_consistency_checks,
+	  nested_page_faults, ioio_msr_exception_vmmcall_intercepts, event_injection_and_budget,
 	  sev_es_cpuid_becomes_vc, real_and_protected_mode_guests)
