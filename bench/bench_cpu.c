@@ -4,6 +4,10 @@
  * natively on this CPU in the same process, printed side by side.
  *
  *   build/bench/bench_cpu [iterations]      (default 20,000,000 = 240 M guest instructions)
+ *   build/bench/bench_cpu --emit-loop       (the loop's bytes as a gas .byte line, for the QEMU
+ *                                            image bench/run-cpu builds)
+ *
+ * Times are the process's CPU time, so that other load on a shared machine does not count.
  */
 #include <softsev/cpu.h>
 #include <stdio.h>
@@ -50,12 +54,23 @@ static size_t build(uint8_t *p, int native)
 static double now(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--emit-loop")) {
+		uint8_t b[sizeof(loop_body)];
+		memcpy(b, loop_body, sizeof(b));
+		b[sizeof(b) - 1] =
+		    (uint8_t)(0x100 - sizeof(loop_body)); /* jnz to the loop's start */
+		printf("\t.byte ");
+		for (size_t k = 0; k < sizeof(b); k++)
+			printf("%s0x%02x", k ? "," : "", b[k]);
+		printf("\n");
+		return 0;
+	}
 	uint64_t iters = argc > 1 ? strtoull(argv[1], NULL, 0) : 20000000ull;
 	uint64_t insns = iters * 12;
 

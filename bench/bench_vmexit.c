@@ -5,6 +5,8 @@
  * with every bit clear (full reload).
  *
  *   build/bench/bench_vmexit [round trips]      (default 2,000,000)
+ *
+ * Times are the process's CPU time, so that other load on a shared machine does not count.
  */
 #include <softsev/abi/svm_exit.h>
 #include <softsev/abi/vmcb.h>
@@ -22,7 +24,7 @@
 static double now(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
