@@ -386,6 +386,27 @@ void ss_svm_icpt_msr(ss_cpu *c, uint32_t msr, int write)
 		ss_vmexit(c, SS_SVM_EXIT_MSR, (uint64_t)write, 0);
 }
 
+/* Keeps what the clean groups cover (clean_state reads back exactly these). */
+static void clean_keep(ss_cpu *c)
+{
+	ss_cpu_regs *g = &c->vc_regs;
+	g->cr0 = c->r.cr0;
+	g->cr3 = c->r.cr3;
+	g->cr4 = c->r.cr4;
+	g->efer = c->r.efer;
+	g->dr[6] = c->r.dr[6];
+	g->dr[7] = c->r.dr[7];
+	g->gdtr = c->r.gdtr;
+	g->idtr = c->r.idtr;
+	g->seg[SS_SEG_ES] = c->r.seg[SS_SEG_ES];
+	g->seg[SS_SEG_CS] = c->r.seg[SS_SEG_CS];
+	g->seg[SS_SEG_SS] = c->r.seg[SS_SEG_SS];
+	g->seg[SS_SEG_DS] = c->r.seg[SS_SEG_DS];
+	g->cpl = c->r.cpl;
+	g->pat = c->r.pat;
+	g->cr2 = c->r.cr2;
+}
+
 /* Writes the exit into the VMCB (and the guest state into the save area or VMSA) and returns to
  * the host state saved by VMRUN. Called by the run loop outside any instruction. */
 int ss_svm_do_vmexit(ss_cpu *c)
@@ -437,7 +458,7 @@ int ss_svm_do_vmexit(ss_cpu *c)
 			free(s);
 		} else {
 			STATE_SAVE(&v->save, &c->r);
-			c->vc_regs = c->r;
+			clean_keep(c);
 		}
 		if (vmcb_unmap(c, c->vmcb_pa, v))
 			rc = -1;
