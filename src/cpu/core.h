@@ -396,6 +396,8 @@ static inline int lf_cond(const ss_cpu *c, unsigned cc)
 
 static inline void lazy(ss_cpu *c, int op, unsigned sz, uint64_t a, uint64_t b, uint64_t res)
 {
+	if (op == LF_INC || op == LF_DEC)
+		c->lf_cin = (uint8_t)lf_cf(c); /* INC/DEC keep CF: it moves into the new record */
 	c->lf_op = (uint8_t)op;
 	c->lf_sz = (uint8_t)sz;
 	c->lf_a = a;
