@@ -123,7 +123,7 @@ void guest_main(uint64_t c)
 		guest_unmap(PF_NP_VA);
 		guest_set_ist(2, DF_STACK);
 		guest_set_gate(14, 0xE, 0, 2, true);
-		expect(c, do_read, (void *)PF_NP_VA, (uint64_t)insn_read, false);
+		expect(c, do_write, (void *)PF_NP_VA, (uint64_t)insn_write, false);
 		guest_set_gate(14, 0xE, 0, 0, true);
 		break;
 	default: guest_fail("unknown case", c, 0);
@@ -155,10 +155,11 @@ static void run_case(unsigned c)
 		CHECK(m.v->control.next_rip == m.value[0] + 1);
 		m.v->save.rip++;
 	}
-	if (c == C_DF) /* the #PF being delivered when the #DF arose (§1.4 format) */
+	if (c == C_DF) { /* the #PF (a write: error 2) being delivered when the #DF arose (§1.4) */
 		CHECK(m.v->control.exit_int_info ==
 		      (SS_EVTINJ_VALID | SS_EVTINJ_EV | (SS_EVTINJ_TYPE_EXC << 8) | 14));
-	else
+		CHECK(m.v->control.exit_int_info_err == 2);
+	} else
 		CHECK(m.v->control.exit_int_info == 0);
 	METAL_CHECK(&m, metal_reflect(&m), METAL_DONE);
 	metal_free(&m);
