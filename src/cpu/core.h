@@ -196,6 +196,7 @@ typedef struct ss_cpu {
 	/* MMU */
 	uint32_t asid;
 	uint8_t cbit_pos; /* page-table bit that marks private memory (0 = SEV off) */
+	uint8_t maxphy;	  /* physical address bits, CPUID 8000_0008 EAX[7:0] */
 	uint8_t npt_on;	  /* nested paging active (guest mode) */
 	uint8_t npt_map;  /* last nested walk: mapping size (0 4 KiB, 1 2 MiB, 2 1 GiB) ... */
 	uint8_t npt_c;	  /* ... and its leaf's C-bit */

@@ -55,6 +55,11 @@ int ss_cpu_new(const ss_cpu_config *cfg, ss_cpu **out, ss_error *err)
 	c->r.apic_base = 0xfee00900;
 	c->r.gif = 1;
 	c->exit_pending = -1;
+	uint32_t pa_leaf[4];
+	ss_cpuid(c, 0x80000008, 0, pa_leaf);
+	c->maxphy = (uint8_t)(pa_leaf[0] & 0xff);
+	if (c->maxphy < 32 || c->maxphy > 52)
+		c->maxphy = 52;
 	ss_mode_update(c);
 	ss_tlb_flush_all(c);
 	*out = c;
@@ -272,7 +277,8 @@ static ss_block *get_block(ss_cpu *c)
 static __attribute__((noinline)) void run_blocks(ss_cpu *c)
 {
 	while (c->icount < c->run_end) {
-		/* Interrupts, shadows, single-step and breakpoints: one test per block when none. */
+		/* Interrupts, shadows, single-step and breakpoints: one test per block when none.
+		 */
 		int one = 0;
 		if (ss_ev_any(c)) {
 			one = ss_ev_before(c);

@@ -232,6 +232,27 @@ static uint64_t host_cbit_mask(ss_cpu *c)
 	return (sev[1] & 63) ? 1ull << (sev[1] & 63) : 0;
 }
 
+/* Address bits of a page-table entry at or above MAXPHYADDR are reserved (#PF with RSVD, APM vol. 2
+ * §5.3.3 and §5.6.3), except the C-bit while memory encryption gives it a meaning: the guest's when
+ * SEV is on, the host's SME bit once SYSCFG.MemEncryptionModEn is set (cpu-svm-sev.md §9.4). */
+static uint64_t pa_rsvd(const ss_cpu *c, uint64_t cmask)
+{
+	return PTE_ADDR & ~((1ull << c->maxphy) - 1) & ~cmask;
+}
+
+/* The C-bit of the paging structures the CPU walks now: the guest's while a guest runs, the
+ * host's SME bit otherwise. */
+static uint64_t walk_cbit_mask(ss_cpu *c)
+{
+	if (c->guest)
+		return c->cbit_pos ? 1ull << c->cbit_pos : 0;
+	if (!(c->r.syscfg & (1ull << 23)))
+		return 0;
+	uint32_t sev[4];
+	ss_cpuid(c, 0x8000001F, 0, sev);
+	return (sev[1] & 63) ? 1ull << (sev[1] & 63) : 0;
+}
+
 uint64_t ss_npt_xlat(ss_cpu *c, uint64_t gpa, int write, int fetch, int ptw)
 {
 	/* Host tables at nCR3, 5 levels when the host runs with CR4.LA57 (nested paging uses the
@@ -248,7 +269,7 @@ uint64_t ss_npt_xlat(ss_cpu *c, uint64_t gpa, int write, int fetch, int ptw)
 		ptes[n++] = pa;
 		if (!(pte & 1))
 			ss_vmexit(c, SS_SVM_EXIT_NPF, err, gpa);
-		if (!(c->host.efer & EFER_NXE) && (pte >> 63))
+		if ((!(c->host.efer & EFER_NXE) && (pte >> 63)) || (pte & pa_rsvd(c, cmask)))
 			ss_vmexit(c, SS_SVM_EXIT_NPF, err | SS_NPF_P | SS_NPF_RSVD, gpa);
 		w_ok &= (int)((pte >> 1) & 1);
 		u_ok &= (int)((pte >> 2) & 1);
@@ -383,14 +404,14 @@ static void walk_legacy(ss_cpu *c, uint64_t lin, int k, ss_tlb_entry *e)
 		walk_finish(c, lin, k, e, &w);
 		return;
 	}
-	uint64_t cmask = c->cbit_pos ? (1ull << c->cbit_pos) : 0;
-	uint64_t rsvd_nx = (c->r.efer & EFER_NXE) ? 0 : PTE_NX;
+	uint64_t cmask = walk_cbit_mask(c);
+	uint64_t rsvd_nx = ((c->r.efer & EFER_NXE) ? 0 : PTE_NX) | pa_rsvd(c, cmask);
 	w.esz = 8;
 	/* The PDPTE has no R/W, U/S, A or NX (those bits are reserved). */
 	uint64_t pdpte = pte_read(c, (c->r.cr3 & 0xffffffe0u) + ((lin >> 30) << 3));
 	if (!(pdpte & PTE_P))
 		page_fault(c, lin, k, 0);
-	if (pdpte & (0x1e6ull | PTE_NX))
+	if (pdpte & (0x1e6ull | PTE_NX | pa_rsvd(c, cmask)))
 		page_fault(c, lin, k, PF_P | PF_RSVD);
 	uint64_t table = pdpte & PTE_ADDR & ~cmask, pte = 0;
 	for (int lvl = 2; lvl >= 1; lvl--) {
@@ -427,12 +448,12 @@ static void walk(ss_cpu *c, uint64_t lin, int k, ss_tlb_entry *e)
 		return;
 	}
 	int levels = (c->r.cr4 & CR4_LA57) ? 5 : 4;
-	uint64_t cmask = c->cbit_pos ? (1ull << c->cbit_pos) : 0;
+	uint64_t cmask = walk_cbit_mask(c);
 	uint64_t table = c->r.cr3 & PTE_ADDR & ~cmask;
 	uint64_t ptes_pa[5];
 	uint64_t allow_w = 1, allow_u = 1, nx = 0, pte = 0;
 	int n = 0, lvl;
-	uint64_t rsvd_nx = (c->r.efer & EFER_NXE) ? 0 : PTE_NX;
+	uint64_t rsvd_nx = ((c->r.efer & EFER_NXE) ? 0 : PTE_NX) | pa_rsvd(c, cmask);
 	uint64_t page_size = 4096;
 	for (lvl = levels; lvl >= 1; lvl--) {
 		unsigned shift = 12 + 9 * (unsigned)(lvl - 1);

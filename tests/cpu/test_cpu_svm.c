@@ -379,6 +379,15 @@ TEST(nested_page_faults)
 	CHECK(h.v->control.exit_info_1 == (SS_NPF_P | SS_NPF_W | SS_NPF_U | SS_NPF_GUEST_FINAL));
 	CHECK(h.v->save.rip == GCODE + 7);
 	hv_free(&h);
+	/* A nested PTE with an address bit above MAXPHYADDR (48): reserved, #NPF with P|RSVD; the
+	 * host's C-bit (51, SYSCFG.MemEncryptionModEn set) is not reserved (it picks the SME key). */
+	REQUIRE(hv_init(&h) == 0);
+	p64(&h, NPT + 0x2008, (GBASE + 0x200000) | (1ull << 50) | 0x87);
+	gcode(&h, GCODE, "8b042500002000f4"); /* mov eax, [0x200000]; hlt */
+	CHECK(hv_run(&h) == SS_SVM_EXIT_NPF);
+	CHECK(h.v->control.exit_info_1 == (SS_NPF_P | SS_NPF_RSVD | SS_NPF_U | SS_NPF_GUEST_FINAL));
+	CHECK(h.v->control.exit_info_2 == 0x200000);
+	hv_free(&h);
 }
 
 TEST(ioio_msr_exception_vmmcall_intercepts)

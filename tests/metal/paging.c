@@ -18,7 +18,10 @@
 #define PA_USER 0xC07000ull
 #define MAGIC	0x5ec0de5ec0de0001ull
 
-enum { C_4K = 1, C_2M, C_1G, C_WP, C_NX, C_SMEP, C_SMAP, C_USER, C_COUNT };
+enum { C_4K = 1, C_2M, C_1G, C_WP, C_NX, C_SMEP, C_SMAP, C_USER, C_RSVD, C_COUNT };
+
+/* A physical-address bit above the model's 48 (CPUID 8000_0008) and below the C-bit (51). */
+#define PA_BIT50 (1ull << 50)
 
 #ifdef SS_GUEST
 
@@ -157,6 +160,25 @@ void guest_main(uint64_t c)
 		expect_pf(do_user_read, VA_RO, true, 1 | 4, VA_RO);
 		expect_pf(do_user_read, VA_1G, true, 4, VA_1G); /* not present */
 		break;
+	case C_RSVD:
+		/* Address bits at or above MAXPHYADDR are reserved: #PF with P and RSVD (8) on any
+		 * access, at the leaf (§5.6.3) and at an upper level. */
+		guest_map(VA_4K, PA_4K | PA_BIT50, PAGE_4K, PTE_W);
+		expect_pf(do_read, VA_4K, false, 1 | 8, VA_4K);
+		expect_pf(do_write, VA_4K, false, 1 | 2 | 8, VA_4K);
+		guest_map(VA_4K, PA_4K, PAGE_4K, PTE_W);
+		expect_ok(do_read, VA_4K, false);
+		{
+			uint64_t *pdpte =
+			    &((uint64_t *)(pml4[VA_4K >> 39] & PTE_ADDR))[(VA_4K >> 30) & 511];
+			*pdpte |= PA_BIT50;
+			invlpg(VA_4K);
+			expect_pf(do_read, VA_4K, false, 1 | 8, VA_4K);
+			*pdpte &= ~PA_BIT50;
+			invlpg(VA_4K);
+			expect_ok(do_read, VA_4K, false);
+		}
+		break;
 	default: guest_fail("unknown case", c, 0);
 	}
 }
@@ -208,7 +230,12 @@ TEST(user_supervisor)
 	run_case(C_USER);
 }
 
+TEST(reserved_physical_address_bits)
+{
+	run_case(C_RSVD);
+}
+
 TEST_MAIN(pages_4k_with_accessed_and_dirty, pages_2m, pages_1g, write_protect_with_cr0_wp,
-	  no_execute, smep, smap_with_stac_clac, user_supervisor)
+	  no_execute, smep, smap_with_stac_clac, user_supervisor, reserved_physical_address_bits)
 
 #endif
