@@ -16,6 +16,8 @@
 #include <softsev/cpu.h>
 #include <softsev/hv_mem.h>
 #include <softsev/mem.h>
+#include "fuzz_input.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,32 +37,7 @@
 #define CBIT	 51
 #define ROUNDS	 4
 
-struct rd {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct rd *r, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < bytes; i++) {
-		v |= (uint64_t)(r->n ? *r->p : 0) << (8 * i);
-		if (r->n) {
-			r->p++;
-			r->n--;
-		}
-	}
-	return v;
-}
-
-#define FAILIF(cond)                                                                               \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			fprintf(stderr, "fuzz_hv_mem: invariant broken at %s:%d: %s\n", __FILE__,  \
-				__LINE__, #cond);                                                  \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#define FAILIF(cond) FZ_FAILIF("fuzz_hv_mem", cond)
 
 static const uint8_t secret[16] = "softsev secret!";
 
@@ -100,8 +77,8 @@ static void rmpupdate(struct ss_mem *m, uint64_t spa, uint64_t gpa, int assigned
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rd in = {data, size};
-	unsigned mode = (unsigned)take(&in, 1) % 3; /* 0 plain, 1 SEV, 2 SNP */
+	struct fz_rd in = {data, size};
+	unsigned mode = (unsigned)fz_take(&in, 1) % 3; /* 0 plain, 1 SEV, 2 SNP */
 	struct ss_mem_config mc = {.dram_size = DRAM, .max_asid = 3, .seed = 7};
 	struct ss_mem *m;
 	struct ss_hv_mem *hm;
@@ -135,11 +112,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	e = (NPT + 0x2000) | 7, hwrite(m, NPT + 0x1000, &e, 8);
 	e = (NPT + 0x3000) | 7, hwrite(m, NPT + 0x2000, &e, 8);
 	uint8_t npt_page[4096] = {0}, rmp_state[NPAGES];
-	uint16_t cbits = (uint16_t)take(&in, 2), hostc = (uint16_t)take(&in, 2);
+	uint16_t cbits = (uint16_t)fz_take(&in, 2), hostc = (uint16_t)fz_take(&in, 2);
 	for (unsigned i = 0; i < NPAGES; i++) {
 		e = (GBASE + 0x1000ull * i) | 0x67 | ((hostc >> i) & 1 ? 1ull << CBIT : 0);
 		memcpy(npt_page + 8 * i, &e, 8);
-		rmp_state[i] = (uint8_t)take(&in, 1);
+		rmp_state[i] = (uint8_t)fz_take(&in, 1);
 	}
 	hwrite(m, NPT + 0x3000, npt_page, sizeof(npt_page));
 	/* Guest tables: linear [0, 64 KiB) -> gPA in 4 KiB pages, C-bit per page from the input
@@ -158,7 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t code[256] = {0};
 	size_t ncode = in.n < 256 ? in.n : 256;
 	for (size_t i = 0; i < ncode; i++)
-		code[i] = (uint8_t)take(&in, 1);
+		code[i] = (uint8_t)fz_take(&in, 1);
 	code[ncode < 256 ? ncode : 255] = 0xF4; /* hlt after the input's bytes */
 	FAILIF(ss_mem_fw_write(fw, k, GBASE + CODE, code, sizeof(code), NULL));
 	/* SNP: each page's RMP state from the input: hypervisor, assigned, validated, VMPL1 rights,
@@ -194,7 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&v, 0, sizeof(v));
 	v.control.intercept_misc1 = SS_ICPT3_HLT | SS_ICPT3_SHUTDOWN;
 	v.control.intercept_misc2 = SS_ICPT4_VMRUN;
-	v.control.intercept_exc = (uint32_t)take(&in, 4);
+	v.control.intercept_exc = (uint32_t)fz_take(&in, 4);
 	v.control.iopm_base_pa = IOPM;
 	v.control.msrpm_base_pa = MSRPM;
 	v.control.asid = ASID;
@@ -213,14 +190,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hread(m, NPT + 0x3000, before_npt, sizeof(before_npt));
 
 	for (unsigned round = 0; round < ROUNDS; round++) {
-		v.save.rip = CODE + (take(&in, 1) & 0x3F);
+		v.save.rip = CODE + (fz_take(&in, 1) & 0x3F);
 		v.save.rflags = 2;
-		v.save.vmpl = (uint8_t)(take(&in, 1) % 4);
-		v.save.rax = take(&in, 8);
+		v.save.vmpl = (uint8_t)(fz_take(&in, 1) % 4);
+		v.save.rax = fz_take(&in, 8);
 		for (unsigned g = 1; g < 16; g++)
 			if (g != SS_RSP)
-				r->gpr[g] =
-				    take(&in, 1) & 1 ? take(&in, 4) : 0x1000ull * (g % NPAGES);
+				r->gpr[g] = fz_take(&in, 1) & 1 ? fz_take(&in, 4)
+								: 0x1000ull * (g % NPAGES);
 		hwrite(m, VMCB, &v, sizeof(v));
 		ss_cpu_exit ex;
 		ss_error err;
@@ -249,8 +226,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FAILIF(memcmp(b, secret, 16) == 0);
 		}
 		/* Between rounds, the host and the firmware change things under the guest. */
-		unsigned what = (unsigned)take(&in, 1);
-		unsigned pg = (unsigned)take(&in, 1) % NPAGES;
+		unsigned what = (unsigned)fz_take(&in, 1);
+		unsigned pg = (unsigned)fz_take(&in, 1) % NPAGES;
 		uint64_t spa = GBASE + 0x1000ull * pg;
 		switch (what % 6) {
 		case 0: break;
@@ -260,14 +237,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 2: /* PSMASH */ FAILIF(ss_mem_psmash(m, GBASE, &R, &F, NULL) != 0); break;
 		case 3: { /* the firmware rewrites a code byte under the guest's key */
-			uint8_t b = (uint8_t)take(&in, 1);
-			FAILIF(ss_mem_fw_write(fw, k, GBASE + CODE + (take(&in, 1) & 0xFF), &b, 1,
-					       NULL));
+			uint8_t b = (uint8_t)fz_take(&in, 1);
+			FAILIF(ss_mem_fw_write(fw, k, GBASE + CODE + (fz_take(&in, 1) & 0xFF), &b,
+					       1, NULL));
 			break;
 		}
 		case 4: { /* the host writes a guest page (faults on assigned pages under SNP) */
 			struct ss_mem_access a = {.actor = SS_MEM_HOST, .type = SS_MEM_WRITE};
-			uint64_t x = take(&in, 8);
+			uint64_t x = fz_take(&in, 8);
 			FAILIF(ss_mem_write(m, &a, spa + 8 * (what >> 4), &x, 8, &F, NULL) < 0);
 			break;
 		}

@@ -10,6 +10,7 @@
  *  - a 2 MiB entry has no assigned 4 KiB entries under it, and the large-page counters are exact;
  *  - instruction results are architectural codes.
  * Any violation aborts (a crash for libFuzzer, a failure for the replay test). */
+#include "fuzz_input.h"
 #include "mem/internal.h"
 
 #include <softsev/crypto_xts.h>
@@ -23,32 +24,7 @@
 #define RMP_AT	  (DRAM_SZ - 0x20000) /* 128 KiB at the top: 16 KiB + 16 * 1024 */
 #define MAX_STEPS 64
 
-struct rd {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct rd *r, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < bytes; i++) {
-		v |= (uint64_t)(r->n ? *r->p : 0) << (8 * i);
-		if (r->n) {
-			r->p++;
-			r->n--;
-		}
-	}
-	return v;
-}
-
-#define FAILIF(cond)                                                                               \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			fprintf(stderr, "fuzz_rmp: invariant broken at %s:%d: %s\n", __FILE__,     \
-				__LINE__, #cond);                                                  \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#define FAILIF(cond) FZ_FAILIF("fuzz_rmp", cond)
 
 struct shadow {
 	bool valid;
@@ -143,7 +119,7 @@ static bool rc_ok(const struct ss_rmp_result *r)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rd in = {data, size};
+	struct fz_rd in = {data, size};
 	struct ss_mem_config cfg = {.dram_size = DRAM_SZ, .max_asid = 3, .seed = 7};
 	struct ss_mem *m;
 	if (ss_mem_create(&cfg, &m, NULL))
@@ -162,23 +138,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	uint8_t buf[2 * SS_MEM_PAGE];
 	for (int step = 0; step < MAX_STEPS && in.n; step++) {
-		unsigned op = (unsigned)take(&in, 1) % 9;
+		unsigned op = (unsigned)fz_take(&in, 1) % 9;
 		struct ss_mem_fault f;
 		struct ss_rmp_result r = {0xEE, false};
 		ss_error err;
 		uint64_t touched = NPAGES; /* a page whose views to check */
 		switch (op) {
 		case 0: { /* RMPUPDATE */
-			uint64_t spa = page_spa(take(&in, 2));
-			if (take(&in, 1) & 1)
+			uint64_t spa = page_spa(fz_take(&in, 2));
+			if (fz_take(&in, 1) & 1)
 				spa &= ~(uint64_t)0x1FFFFF;
-			struct ss_abi_rmp_state st = {.gpa = take(&in, 3) << 12,
-						      .assigned = (uint8_t)(take(&in, 1) % 3),
-						      .pagesize = (uint8_t)(take(&in, 1) % 3),
-						      .immutable = (uint8_t)(take(&in, 1) % 5 == 0),
-						      .rsvd = (uint8_t)(take(&in, 1) % 17 == 0),
-						      .asid = (uint32_t)(take(&in, 1) % 5)};
-			if (take(&in, 1) & 1)
+			struct ss_abi_rmp_state st = {.gpa = fz_take(&in, 3) << 12,
+						      .assigned = (uint8_t)(fz_take(&in, 1) % 3),
+						      .pagesize = (uint8_t)(fz_take(&in, 1) % 3),
+						      .immutable =
+							  (uint8_t)(fz_take(&in, 1) % 5 == 0),
+						      .rsvd = (uint8_t)(fz_take(&in, 1) % 17 == 0),
+						      .asid = (uint32_t)(fz_take(&in, 1) % 5)};
+			if (fz_take(&in, 1) & 1)
 				st.gpa = spa; /* identity: the GPA the guests will use */
 			int rc = ss_mem_rmpupdate(m, spa, &st, &r, &f, &err);
 			FAILIF(rc != 0 || !rc_ok(&r));
@@ -186,8 +163,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case 1: { /* PSMASH */
-			uint64_t spa = page_spa(take(&in, 2));
-			if (take(&in, 1) & 1)
+			uint64_t spa = page_spa(fz_take(&in, 2));
+			if (fz_take(&in, 1) & 1)
 				spa &= ~(uint64_t)0x1FFFFF;
 			FAILIF(ss_mem_psmash(m, spa, &r, &f, &err) != 0 || !rc_ok(&r));
 			touched = spa / SS_MEM_PAGE;
@@ -195,19 +172,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		case 2:
 		case 3: { /* PVALIDATE / RMPADJUST from a guest */
-			uint64_t spa = page_spa(take(&in, 2));
-			if (take(&in, 1) & 1)
+			uint64_t spa = page_spa(fz_take(&in, 2));
+			if (fz_take(&in, 1) & 1)
 				spa &= ~(uint64_t)0x1FFFFF;
-			struct ss_mem_guest_op o = {.asid = (uint16_t)(take(&in, 1) % 4),
-						    .vmpl = (uint8_t)(take(&in, 1) % 4),
-						    .map_size = (uint8_t)(take(&in, 1) % 3),
+			struct ss_mem_guest_op o = {.asid = (uint16_t)(fz_take(&in, 1) % 4),
+						    .vmpl = (uint8_t)(fz_take(&in, 1) % 4),
+						    .map_size = (uint8_t)(fz_take(&in, 1) % 3),
 						    .spa = spa,
 						    .gpa = spa,
 						    .gva = spa + 0x7f0000000000ull,
-						    .rcx = take(&in, 1) % 3,
-						    .rdx =
-							op == 2 ? take(&in, 1) % 3 : take(&in, 3)};
-			if (take(&in, 1) % 7 == 0)
+						    .rcx = fz_take(&in, 1) % 3,
+						    .rdx = op == 2 ? fz_take(&in, 1) % 3
+								   : fz_take(&in, 3)};
+			if (fz_take(&in, 1) % 7 == 0)
 				o.gpa ^= 0x1000;
 			int rc = op == 2 ? ss_mem_pvalidate(m, &o, &r, &f, &err)
 					 : ss_mem_rmpadjust(m, &o, &r, &f, &err);
@@ -220,17 +197,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		case 4:
 		case 5: { /* guest access, or a mapped guest access */
-			uint64_t spa = page_spa(take(&in, 2));
-			unsigned off = (unsigned)take(&in, 2) % SS_MEM_PAGE;
-			size_t len = 1 + (size_t)take(&in, 1) % 64;
+			uint64_t spa = page_spa(fz_take(&in, 2));
+			unsigned off = (unsigned)fz_take(&in, 2) % SS_MEM_PAGE;
+			size_t len = 1 + (size_t)fz_take(&in, 1) % 64;
 			if (off + len > SS_MEM_PAGE)
 				len = SS_MEM_PAGE - off;
 			struct ss_mem_access a = {.actor = SS_MEM_GUEST,
-						  .type = (enum ss_mem_type)(take(&in, 1) % 4),
-						  .flags = (unsigned)take(&in, 1) & 0xF,
-						  .asid = (uint16_t)(take(&in, 1) % 4),
-						  .vmpl = (uint8_t)(take(&in, 1) % 4),
-						  .map_size = (uint8_t)(take(&in, 1) % 3),
+						  .type = (enum ss_mem_type)(fz_take(&in, 1) % 4),
+						  .flags = (unsigned)fz_take(&in, 1) & 0xF,
+						  .asid = (uint16_t)(fz_take(&in, 1) % 4),
+						  .vmpl = (uint8_t)(fz_take(&in, 1) % 4),
+						  .map_size = (uint8_t)(fz_take(&in, 1) % 3),
 						  .gpa = spa + off};
 			bool snp = ss_mem_key_mode(m, a.asid) == SS_MEM_KEY_SNP;
 			bool private = snp && ((a.flags & (SS_MEM_C | SS_MEM_PTWALK)) ||
@@ -240,9 +217,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				uint8_t *page;
 				rc = ss_mem_map(m, &a, spa + off, &page, &f, &err);
 				if (rc == 0 && a.type == SS_MEM_WRITE)
-					memset(page + off, (int)take(&in, 1), len);
+					memset(page + off, (int)fz_take(&in, 1), len);
 			} else if (a.type == SS_MEM_WRITE) {
-				memset(buf, (int)take(&in, 1), len);
+				memset(buf, (int)fz_take(&in, 1), len);
 				rc = ss_mem_write(m, &a, spa + off, buf, len, &f, &err);
 			} else {
 				rc = ss_mem_read(m, &a, spa + off, buf, len, &f, &err);
@@ -261,15 +238,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6:
 		case 7:
 		case 8: { /* host (6, 8: mapped) or DMA (7) access, up to two pages */
-			uint64_t spa = page_spa(take(&in, 2)) + take(&in, 2) % SS_MEM_PAGE;
-			size_t len = 1 + (size_t)take(&in, 2) % sizeof(buf);
+			uint64_t spa = page_spa(fz_take(&in, 2)) + fz_take(&in, 2) % SS_MEM_PAGE;
+			size_t len = 1 + (size_t)fz_take(&in, 2) % sizeof(buf);
 			if (spa + len > DRAM_SZ)
 				len = DRAM_SZ - spa;
 			struct ss_mem_access a = {.actor = op == 7 ? SS_MEM_DMA : SS_MEM_HOST,
-						  .type = (take(&in, 1) & 1) ? SS_MEM_WRITE
-									     : SS_MEM_READ,
-						  .flags = (unsigned)take(&in, 1) & SS_MEM_C,
-						  .map_size = (uint8_t)(take(&in, 1) % 3)};
+						  .type = (fz_take(&in, 1) & 1) ? SS_MEM_WRITE
+										: SS_MEM_READ,
+						  .flags = (unsigned)fz_take(&in, 1) & SS_MEM_C,
+						  .map_size = (uint8_t)(fz_take(&in, 1) % 3)};
 			int rc;
 			if (op == 8) {
 				uint8_t *page;
@@ -279,7 +256,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					page[spa % SS_MEM_PAGE] ^= 0x5A;
 				len = 1;
 			} else if (a.type == SS_MEM_WRITE) {
-				memset(buf, (int)take(&in, 1), len);
+				memset(buf, (int)fz_take(&in, 1), len);
 				rc = ss_mem_write(m, &a, spa, buf, len, &f, &err);
 				FAILIF(rc < 0);
 			} else {
