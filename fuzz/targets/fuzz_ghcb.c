@@ -8,7 +8,8 @@
  * Two VMGEXITs are made with the same state (a registration then a request is a common path).
  * After each the harness checks what the contract promises:
  *  - the return is 0 or a negative SS_E* code with a message, and a termination says so;
- *  - guest memory outside the GHCB page and the scratch area at SW_SCRATCH is unchanged;
+ *  - guest memory outside the GHCB page the MSR names and the scratch area at SW_SCRATCH is
+ *    unchanged;
  *  - on a handled page request: SW_EXITINFO1 is 0, 1 or 2, a refusal carries a named reason
  *    1..6 and res->refused, the valid bitmap holds only outputs (RAX, RBX, RCX, RDX and
  *    SW_EXITINFO1/2), and GHCB_USAGE and PROTOCOL_VERSION are what the guest wrote.
@@ -138,7 +139,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (int round = 0; round < 2; round++) {
 		memcpy(before, mem, sizeof(mem));
-		const ss_ghcb *g = (const ss_ghcb *)(mem + GHCB);
+		/* The page the MSR names (when it is guest memory: else nothing may change). */
+		uint64_t page = SS_GHCB_MSR_INFO(msrv) || msrv > MEM - SS_GHCB_SIZE ? GHCB : msrv;
+		const ss_ghcb *g = (const ss_ghcb *)(mem + page);
 		uint64_t scratch = g->sw_scratch;
 		uint16_t version = g->protocol_version;
 		uint32_t usage = g->ghcb_usage;
@@ -154,11 +157,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (uint64_t a = 0; a < MEM; a += 64) {
 			if (!memcmp(mem + a, before + a, 64))
 				continue;
-			bool in_ghcb = a >= GHCB && a < GHCB + SS_GHCB_SIZE;
+			bool in_ghcb = a >= page && a < page + SS_GHCB_SIZE;
 			bool in_scratch = a + 64 > scratch && a < scratch + v.scratch_limit;
 			FAILIF(!in_ghcb && !in_scratch);
 		}
-		if (rc == 0 && !res.msr_protocol && msrv == GHCB) {
+		if (rc == 0 && !res.msr_protocol && msrv == page) {
 			FAILIF(g->ghcb_usage != usage || g->protocol_version != version);
 			FAILIF(g->sw_exit_info1 > 2);
 			FAILIF((g->sw_exit_info1 != 0) != res.refused);
