@@ -1,6 +1,7 @@
 /* 4-level long-mode paging (APM vol. 2 §5.3): the guest edits the tables the host built at
  * SS_GUEST_BOOT_PML4 and adds new ones from a bump allocator over [SS_GUEST_PT_POOL,
- * SS_GUEST_PT_POOL_END). Everything there is identity-mapped, so physical == pointer. */
+ * SS_GUEST_PT_POOL_END). Everything there is identity-mapped, so physical == pointer. Under SEV
+ * every entry made here carries the C-bit (guest_cbit): private memory (cpu-svm-sev.md §9.4). */
 #include "runtime.h"
 
 #include <ss_guest/x86.h>
@@ -22,7 +23,7 @@ void *guest_alloc_page(void)
 
 static uint64_t *table_of(uint64_t e)
 {
-	return (uint64_t *)(e & PTE_ADDR);
+	return (uint64_t *)(e & PTE_ADDR & ~guest_cbit);
 }
 
 /* The table one level below entry *e: a new one if *e is empty, a split copy if *e maps a large
@@ -30,13 +31,14 @@ static uint64_t *table_of(uint64_t e)
 static uint64_t *descend(uint64_t *e, uint64_t size)
 {
 	if (!(*e & PTE_P)) {
-		*e = (uint64_t)guest_alloc_page() | PTE_P | PTE_W | PTE_U;
+		*e = (uint64_t)guest_alloc_page() | guest_cbit | PTE_P | PTE_W | PTE_U;
 	} else if (*e & PTE_PS) {
 		uint64_t *t = guest_alloc_page(), child = size / 512;
-		uint64_t flags = *e & ~PTE_ADDR & ~PTE_PS, base = *e & PTE_ADDR & ~(size - 1);
+		uint64_t flags = (*e & ~PTE_ADDR & ~PTE_PS) | (*e & guest_cbit);
+		uint64_t base = *e & PTE_ADDR & ~guest_cbit & ~(size - 1);
 		for (unsigned k = 0; k < 512; k++)
 			t[k] = (base + k * child) | flags | (child > PAGE_4K ? PTE_PS : 0);
-		*e = (uint64_t)t | PTE_P | PTE_W | PTE_U | (flags & PTE_A);
+		*e = (uint64_t)t | guest_cbit | PTE_P | PTE_W | PTE_U | (flags & PTE_A);
 	}
 	return table_of(*e);
 }
@@ -49,7 +51,7 @@ void guest_map(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
 		uint64_t *e = &t[(va >> shift) & 511];
 		if (level_size / 512 == size) {
 			e = &descend(e, level_size)[(va >> (shift - 9)) & 511];
-			*e = pa | flags | PTE_P | (size > PAGE_4K ? PTE_PS : 0);
+			*e = pa | guest_cbit | flags | PTE_P | (size > PAGE_4K ? PTE_PS : 0);
 			break;
 		}
 		t = descend(e, level_size);

@@ -285,6 +285,10 @@ void ss_cpu_nmi(ss_cpu *c);
 /* Completes an instruction that exited (IO/MSR/HOOK): RIP += exit->insn_len. */
 void ss_cpu_skip(ss_cpu *c, const ss_cpu_exit *exit);
 
+/* The CPU's CPUID model (cpuid.c) as its current mode sees it: what a hypervisor builds its
+ * guests' CPUID on. */
+void ss_cpu_cpuid(ss_cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+
 /* Instructions retired since creation. */
 uint64_t ss_cpu_icount(const ss_cpu *c);
 

@@ -23,7 +23,7 @@ static const struct command commands[] = {
 	{"psp", ss_cmd_psp, "run or talk to the software AMD Secure Processor", 4},
 	{"owner", ss_cmd_owner, "guest owner tools: sessions, measurements, secrets", 4},
 	{"kds", ss_cmd_kds, "serve the emulated part's certificates like AMD's KDS", 5},
-	{"run", NULL, "run a guest on the emulated platform", 6},
+	{"run", ss_cmd_run, "run a guest on the emulated platform", 6},
 };
 
 static void usage(FILE *out)

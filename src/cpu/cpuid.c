@@ -96,3 +96,8 @@ void ss_cpuid(ss_cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4])
 	default: break;
 	}
 }
+
+void ss_cpu_cpuid(ss_cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+	ss_cpuid(c, leaf, sub, out);
+}

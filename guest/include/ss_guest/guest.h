@@ -100,10 +100,19 @@ void guest_set_ist(unsigned ist, uint64_t rsp);
 #define PAGE_2M 0x200000ull
 #define PAGE_1G 0x40000000ull
 
+/* SEV (sev_detect.c, run by the runtime before it builds its mappings): the C-bit mask that
+ * guest_map and the tables it makes carry (0 without SEV), and SEV_STATUS (MSR 0xC0010131) as
+ * read at start, detected as Linux does: CPUID 0x8000001F EAX[1] (SEV offered), then SEV_STATUS
+ * bit 0 (active); the C-bit position is CPUID 0x8000001F EBX[5:0] (cpu-svm-sev.md §9.1, §9.2). */
+extern uint64_t guest_cbit;
+extern uint64_t guest_sev_status;
+void guest_sev_init(void);
+
 /* A zeroed 4 KiB page from the pool. */
 void *guest_alloc_page(void);
-/* Maps [va, va+size) to pa with one page of that size (4 KiB, 2 MiB or 1 GiB) and flags (P
- * implied), splitting a larger page on the way if needed, and flushes va from the TLB. */
+/* Maps [va, va+size) to pa with one page of that size (4 KiB, 2 MiB or 1 GiB) and flags (P and,
+ * under SEV, the C-bit implied), splitting a larger page on the way if needed, and flushes va
+ * from the TLB. */
 void guest_map(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags);
 /* Clears the leaf entry mapping va (of whatever size) and flushes va. */
 void guest_unmap(uint64_t va);

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# softsev run: the built-in demo guest, a flat image given with --image, the guest's exit status
+# as softsev's, the instruction budget and option errors. TAP output.
+set -u
+B=${SOFTSEV_BIN:?}
+d=$(mktemp -d /tmp/softsev-run-cli-XXXXXX)
+n=0 fail=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
+trap 'rm -rf "$d"' EXIT
+echo "1..11"
+
+"$B" run >"$d/out" 2>"$d/err"; rc=$?
+[ $rc = 0 ] && grep -q "^Hello from softsev's demo guest, a plain guest.$" "$d/out" &&
+  grep -q '^hypervisor: "SoftSEV HV  "' "$d/out" && grep -q "SEV not offered" "$d/out" &&
+  grep -q '^hypercall: VMMCALL version -> "softsev1"$' "$d/out" &&
+  grep -q "^work: 9592 primes below 100000, their sum 454396537$" "$d/out" &&
+  ! grep -q FAIL "$d/out" && grep -q "^run: the guest exited with status 0 " "$d/err"
+ok $? "default: the demo guest runs in a plain VM and exits with 0"
+sed 's/^/# /' "$d/out"
+
+"$B" run --mem 64 --max-insns 100000000 >"$d/out" 2>&1; rc=$?
+[ $rc = 0 ] && grep -q "9592 primes" "$d/out"; ok $? "--mem 64 --max-insns 100000000"
+
+# mov $42, %eax; out %eax, $0xf4: the guest's status becomes softsev's exit code.
+printf '\xb8\x2a\x00\x00\x00\xe7\xf4' >"$d/exit42.bin"
+"$B" run --image "$d/exit42.bin" >"$d/out" 2>"$d/err"; rc=$?
+[ $rc = 42 ] && grep -q "exited with status 42" "$d/err"; ok $? "--image: exit status 42"
+
+# mov $'A', %al; out %al, $0xe9; cli; hlt: a console byte, then a halt without status: 0.
+printf '\xb0\x41\xe6\xe9\xfa\xf4' >"$d/halt.bin"
+out=$("$B" run --image "$d/halt.bin" 2>"$d/err"); rc=$?
+[ $rc = 0 ] && [ "$out" = A ] && grep -q "the guest halted" "$d/err"; ok $? "--image: console and HLT"
+
+# jmp . : the budget ends the run with an error.
+printf '\xeb\xfe' >"$d/loop.bin"
+"$B" run --image "$d/loop.bin" --max-insns 5000 2>"$d/err"; rc=$?
+[ $rc = 1 ] && grep -q "^error: .*budget of 5000 guest instructions is used up" "$d/err"
+ok $? "--max-insns: the budget is an error, exit 1"
+
+# out %al, $0x80: a port nobody serves.
+printf '\xe6\x80' >"$d/port.bin"
+"$B" run --image "$d/port.bin" 2>"$d/err"; rc=$?
+[ $rc = 1 ] && grep -q "I/O port 0x80 (OUT, 1 byte)" "$d/err"; ok $? "unserved port: exit 1 naming it"
+
+"$B" run --mode sev-es 2>"$d/err"; rc=$?
+[ $rc = 1 ] && grep -q "mode sev-es is not implemented" "$d/err"; ok $? "--mode sev-es: not implemented, exit 1"
+
+"$B" run --mode bogus 2>"$d/err"; rc=$?
+[ $rc = 2 ] && grep -q "^error: --mode 'bogus'" "$d/err"; ok $? "--mode bogus: exit 2"
+
+r=0
+for m in 15 17 2048 x; do "$B" run --mem $m 2>/dev/null; [ $? = 2 ] || r=1; done
+"$B" run --max-insns 0 2>/dev/null; [ $? = 2 ] || r=1
+"$B" run --max-insns 2>/dev/null; [ $? = 2 ] || r=1
+"$B" run extra 2>/dev/null; [ $? = 2 ] || r=1
+"$B" run --bogus 2>/dev/null; [ $? = 2 ] || r=1
+ok $r "bad --mem, --max-insns, arguments and options: exit 2"
+
+"$B" run --image "$d/missing.bin" 2>"$d/err"; rc=$?
+[ $rc = 1 ] && grep -q "missing.bin" "$d/err"; ok $? "--image missing: exit 1 naming the file"
+: >"$d/empty.bin"; head -c $((3 * 1024 * 1024 + 1)) /dev/zero >"$d/big.bin"
+"$B" run --image "$d/empty.bin" 2>/dev/null; r1=$?
+"$B" run --image "$d/big.bin" 2>/dev/null; r2=$?
+[ $r1 = 1 ] && [ $r2 = 1 ]; ok $? "--image empty or larger than 3 MiB: exit 1"
+exit $fail
