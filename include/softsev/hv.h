@@ -30,7 +30,9 @@
  *   VMEXIT_INVALID (the VMRUN rule that failed, cpu.h), VMGEXIT (SEV-ES is not implemented), any
  *   other exit code (named), and the instruction budget used up.
  *
- * Not modelled yet: interrupts and timers, more than one RAM region, SEV-ES and SNP guests
+ * Modes: plain SVM, and SEV (memory encrypted with the ASID's key after a launch through the
+ * software AMD-SP, below; the guest's page tables carry the C-bit, bit 51, and SEV_STATUS reads
+ * 1). Not modelled yet: interrupts and timers, more than one RAM region, SEV-ES and SNP guests
  * (ss_vm_new refuses them with SS_ENOTIMPL naming the mode).
  */
 #ifndef SOFTSEV_HV_H
@@ -107,7 +109,49 @@ int ss_vm_load_flat(struct ss_vm *vm, const uint8_t *image, size_t len, uint64_t
 int ss_vm_read(struct ss_vm *vm, uint64_t gpa, void *buf, size_t len, ss_error *err);
 int ss_vm_write(struct ss_vm *vm, uint64_t gpa, const void *buf, size_t len, ss_error *err);
 
-/* Creates a vCPU of vm (at most 8), in the entry state of the last ss_vm_load_flat. */
+/* ---- SEV launch through the software AMD-SP (firmware-abi.md §3.4-§3.6) ----------------------
+ * An SEV VM's memory is encrypted by the PSP: the caller opens the platform on the VM's memory
+ * with ss_vm_psp_open, the guest owner makes a session for the platform's PDH
+ * (ss_vm_sev_pdh_export), and ss_vm_sev_launch runs LAUNCH_START, ACTIVATE (the VM's ASID),
+ * LAUNCH_UPDATE_DATA of what ss_vm_load_flat wrote — the boot tables (gPA 0x1000, 12 KiB), then the
+ * image padded with zeros to a multiple of 16 bytes — encrypting both in place with the ASID's
+ * key, LAUNCH_MEASURE and LAUNCH_FINISH. The launch digest is therefore SHA-256(boot tables ||
+ * padded image): `softsev measure --mode sev --ovmf F` of a file F holding those bytes. */
+#define SS_HV_BOOT_TABLES_GPA 0x1000u	/* ss_guest/layout.h SS_GUEST_BOOT_PML4 */
+#define SS_HV_SEV_BOOT_TABLES 0x3000u	/* bytes of boot tables measured first */
+#define SS_HV_IMAGE_GPA	      0x100000u /* ss_guest/layout.h SS_GUEST_LOAD */
+
+typedef struct ss_psp ss_psp;
+
+/* Opens an ephemeral software AMD-SP (RSA-2048 ARK/ASK, nothing on disk) on vm's memory through
+ * its firmware port (claimed once per VM) and runs INIT. SS_ESTATE if the port is taken. */
+int ss_vm_psp_open(struct ss_vm *vm, ss_psp **out, ss_error *err);
+
+#define SS_HV_SEV_CERT_LEN 0x824u
+/* PDH_CERT_EXPORT: the platform's PDH and its chain PEK || OCA || CEK, for the guest owner. */
+int ss_vm_sev_pdh_export(struct ss_vm *vm, ss_psp *psp, uint8_t pdh[SS_HV_SEV_CERT_LEN],
+			 uint8_t chain[3 * SS_HV_SEV_CERT_LEN], ss_error *err);
+
+struct ss_vm_sev_launch {
+	/* in: the guest policy and the owner's LAUNCH_START inputs (both NULL: no session, the
+	 * firmware makes its own TEK/TIK and the measurement can be checked by nobody). */
+	uint32_t policy;
+	const uint8_t *godh_cert; /* SS_HV_SEV_CERT_LEN bytes */
+	const void *session;	  /* struct ss_sev_session */
+	size_t session_len;
+	/* out */
+	uint32_t handle;
+	uint8_t measure[48]; /* LAUNCH_MEASURE: MEASUREMENT || MNONCE */
+	uint8_t digest[32];  /* SHA-256 of what the hypervisor launched, as it computed it */
+	uint8_t api_major, api_minor, build; /* PLATFORM_STATUS, for the owner's check */
+};
+
+/* The SEV launch of vm (mode sev, image loaded, not launched yet). SEV status failures give the
+ * PSP's message (status name and field). */
+int ss_vm_sev_launch(struct ss_vm *vm, ss_psp *psp, struct ss_vm_sev_launch *l, ss_error *err);
+
+/* Creates a vCPU of vm (at most 4), in the entry state of the last ss_vm_load_flat; an SEV VM
+ * must be launched first (SS_ESTATE). */
 int ss_vcpu_new(struct ss_vm *vm, struct ss_vcpu **out, ss_error *err);
 void ss_vcpu_free(struct ss_vcpu *v);
 

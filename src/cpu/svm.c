@@ -571,6 +571,7 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 	c->host = c->r;
 	c->host.rflags = ss_flags_get(c) | 2;
 	c->lf_op = LF_NONE;
+	uint64_t sev_features = 0;
 	if (k->nested_ctl & SS_NESTED_CTL_SEV_ES) {
 		ss_vmsa *s = malloc(sizeof(*s));
 		if (!s)
@@ -590,6 +591,7 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 		memcpy(c->r.gpr, g, sizeof(g));
 		c->r.xcr0 = s->xcr0 ? s->xcr0 : 1;
 		c->vmpl = s->vmpl;
+		sev_features = s->sev_features;
 		free(s);
 	} else {
 		STATE_LOAD(&c->r, &v->save);
@@ -631,6 +633,10 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 	c->asid = c->vc_asid;
 	c->c_bit_default = (k->nested_ctl & SS_NESTED_CTL_SEV) ? 1 : 0;
 	c->cbit_pos = (k->nested_ctl & SS_NESTED_CTL_SEV) ? (uint8_t)(sev[1] & 63) : 0;
+	/* SEV_STATUS as the guest reads it (§2.3, §9.2): bit 0 SEV, bit 1 SEV-ES, SEV_FEATURES
+	 * from bit 2. #VMEXIT restores the host's value with the rest of the host state. */
+	c->r.sev_status = (k->nested_ctl & SS_NESTED_CTL_SEV ? 1u : 0u) |
+			  (k->nested_ctl & SS_NESTED_CTL_SEV_ES ? 2u | (sev_features << 2) : 0u);
 	c->r.tsc_offset = c->host.tsc_offset + c->vc_tsc_offset;
 	c->event_inj = k->event_inj;
 	c->event_inj_err = k->event_inj_err;

@@ -17,6 +17,7 @@
 #define HV_VCPU_BASE 0x20000ull /* vCPU i: VMCB at + 0x2000 * i, host save area at + 0x1000 */
 #define HV_NPT	     0x40000ull /* nested PML4, PDPT at + 0x1000, PDs from + 0x2000 */
 #define HV_NPT_END   0x100000ull
+#define HV_PSP_BUF   0x100000ull /* 1 MiB for the PSP's command data (certificates, blobs) */
 #define HV_RAM_SPA   0x200000ull /* gPA 0 */
 #define HV_MAX_VCPUS 4
 
@@ -45,6 +46,8 @@ struct ss_vm {
 	uint32_t asid;
 	uint64_t cbit; /* mask of the C-bit in guest page tables (0 without SEV) */
 	struct hv_boot boot;
+	struct ss_mem_fw *fw; /* the firmware port, once ss_vm_psp_open claimed it */
+	bool launched;	      /* SEV: LAUNCH_FINISH done */
 };
 
 struct ss_vcpu {

@@ -60,6 +60,8 @@ int ss_vcpu_new(struct ss_vm *vm, struct ss_vcpu **out, ss_error *err)
 	*out = NULL;
 	if (!vm->boot.loaded)
 		return ss_fail(err, SS_ESTATE, "hv: no guest image loaded (ss_vm_load_flat)");
+	if (vm->cfg.mode == SS_VM_SEV && !vm->launched)
+		return ss_fail(err, SS_ESTATE, "hv: the SEV VM is not launched (ss_vm_sev_launch)");
 	if (vm->vcpus_made >= HV_MAX_VCPUS)
 		return ss_fail(err, SS_ERANGE, "hv: at most %u vCPUs per VM", HV_MAX_VCPUS);
 	struct ss_vcpu *v = calloc(1, sizeof(*v));

@@ -11,6 +11,8 @@
 _Static_assert(SS_GUEST_RAM_SIZE == SS_HV_RAM_MIN, "hv.h's minimum RAM is the boot protocol's");
 _Static_assert(SS_GUEST_IMAGE_MAX == SS_HV_IMAGE_MAX, "hv.h's image limit is the boot protocol's");
 _Static_assert(SS_GUEST_PORT == SS_HV_PORT_CONSOLE, "the console is the report channel's port");
+_Static_assert(SS_GUEST_BOOT_PML4 == SS_HV_BOOT_TABLES_GPA, "hv.h's boot tables are layout.h's");
+_Static_assert(SS_GUEST_LOAD == SS_HV_IMAGE_GPA, "hv.h's image address is layout.h's");
 
 #define PTE_P  0x1ull
 #define PTE_W  0x2ull
@@ -138,7 +140,7 @@ int ss_vm_new(const struct ss_vm_config *cfg, struct ss_vm **out, ss_error *err)
 	const char *mname = ss_vm_mode_name(cfg->mode);
 	if (!mname)
 		return ss_fail(err, SS_EINVAL, "hv: mode %d is not a VM mode", cfg->mode);
-	if (cfg->mode != SS_VM_PLAIN)
+	if (cfg->mode != SS_VM_PLAIN && cfg->mode != SS_VM_SEV)
 		return ss_fail(err, SS_ENOTIMPL, "hv: mode %s is not implemented yet", mname);
 	if (cfg->ram_size < SS_HV_RAM_MIN || cfg->ram_size > SS_HV_RAM_MAX ||
 	    cfg->ram_size % (2u << 20))
@@ -227,6 +229,8 @@ int ss_vm_load_flat(struct ss_vm *vm, const uint8_t *image, size_t len, uint64_t
 	if (len == 0 || len > SS_GUEST_IMAGE_MAX)
 		return ss_fail(err, SS_EINVAL, "hv: flat image of %zu bytes (1 to %u allowed)", len,
 			       (unsigned)SS_GUEST_IMAGE_MAX);
+	if (vm->launched)
+		return ss_fail(err, SS_ESTATE, "hv: the VM is launched: its memory is the guest's");
 	int rc = ss_vm_write(vm, SS_GUEST_LOAD, image, len, err);
 	/* Boot tables (layout.h): PML4 -> PDPT -> PD identity-mapping the first GiB of RAM with
 	 * 2 MiB supervisor pages, upper levels U=1; the C-bit marks them private under SEV. */

@@ -7,7 +7,7 @@ d=$(mktemp -d /tmp/softsev-run-cli-XXXXXX)
 n=0 fail=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
 trap 'rm -rf "$d"' EXIT
-echo "1..11"
+echo "1..14"
 
 "$B" run >"$d/out" 2>"$d/err"; rc=$?
 [ $rc = 0 ] && grep -q "^Hello from softsev's demo guest, a plain guest.$" "$d/out" &&
@@ -42,6 +42,27 @@ printf '\xe6\x80' >"$d/port.bin"
 "$B" run --image "$d/port.bin" 2>"$d/err"; rc=$?
 [ $rc = 1 ] && grep -q "I/O port 0x80 (OUT, 1 byte)" "$d/err"; ok $? "unserved port: exit 1 naming it"
 
+# SEV: the launch through the in-process AMD-SP; the owner checks the digest with softsev measure
+# over the launched bytes and the measurement with softsev owner measure-check and its TIK.
+mkdir "$d/owner"
+"$B" run --mode sev --owner-dir "$d/owner" >"$d/out" 2>"$d/err"; rc=$?
+digest=$(sed -n 's/^run: launch digest: \([0-9a-f]\{64\}\)$/\1/p' "$d/err")
+[ $rc = 0 ] && grep -q "^Hello from softsev's demo guest, a SEV guest.$" "$d/out" &&
+  grep -q "SEV_STATUS (MSR 0xC0010131) = 0x1: SEV" "$d/out" && grep -q "(C-bit set)" "$d/out" &&
+  grep -q "9592 primes" "$d/out" && ! grep -q FAIL "$d/out" &&
+  grep -q "^run: launch measurement: [0-9a-f]\{64\} mnonce [0-9a-f]\{32\}$" "$d/err" &&
+  grep -q "checked the measurement with its TIK" "$d/err" && [ -n "$digest" ]
+ok $? "--mode sev: the demo guest runs encrypted and the launch measurement is printed"
+sed 's/^/# /' "$d/err"
+[ "$("$B" measure --mode sev --ovmf "$d/owner/launched.bin")" = "$digest" ]
+ok $? "--mode sev: softsev measure of the launched bytes gives the launch digest"
+"$B" owner measure-check --measure "$d/owner/measurement.bin" --keys "$d/owner/keys.bin" \
+  --digest "$digest" --api 0.24 --build 15 --policy 1 >"$d/out" 2>&1 &&
+  grep -q "measurement matches" "$d/out" &&
+  ! "$B" owner measure-check --measure "$d/owner/measurement.bin" --keys "$d/owner/keys.bin" \
+    --digest "$(printf '%064d' 0)" --api 0.24 --build 15 --policy 1 >/dev/null 2>&1
+ok $? "--mode sev: softsev owner measure-check accepts the measurement, and refuses another digest"
+
 "$B" run --mode sev-es 2>"$d/err"; rc=$?
 [ $rc = 1 ] && grep -q "mode sev-es is not implemented" "$d/err"; ok $? "--mode sev-es: not implemented, exit 1"
 
@@ -54,7 +75,9 @@ for m in 15 17 2048 x; do "$B" run --mem $m 2>/dev/null; [ $? = 2 ] || r=1; done
 "$B" run --max-insns 2>/dev/null; [ $? = 2 ] || r=1
 "$B" run extra 2>/dev/null; [ $? = 2 ] || r=1
 "$B" run --bogus 2>/dev/null; [ $? = 2 ] || r=1
-ok $r "bad --mem, --max-insns, arguments and options: exit 2"
+"$B" run --policy 1 2>/dev/null; [ $? = 2 ] || r=1
+"$B" run --mode sev --policy 0x100000000 2>/dev/null; [ $? = 2 ] || r=1
+ok $r "bad --mem, --max-insns, --policy, arguments and options: exit 2"
 
 "$B" run --image "$d/missing.bin" 2>"$d/err"; rc=$?
 [ $rc = 1 ] && grep -q "missing.bin" "$d/err"; ok $? "--image missing: exit 1 naming the file"

@@ -8,8 +8,11 @@
 	X(console_exit)                                                                            \
 	X(halt)                                                                                    \
 	X(halt_if)                                                                                 \
-	X(cpuid) X(msr) X(vmmcall) X(npf) X(triple) X(budget) X(port) X(string_io) X(in_exit)      \
-	    X(console_word) X(svm_insn)
+	X(cpuid)                                                                                   \
+	X(msr)                                                                                     \
+	X(vmmcall)                                                                                 \
+	X(npf)                                                                                     \
+	X(triple) X(budget) X(port) X(string_io) X(in_exit) X(console_word) X(svm_insn) X(sev)
 
 enum {
 	C_NONE,
@@ -21,6 +24,8 @@ enum {
 
 #define NPF_VA	    0x40000000ull /* mapped by the guest to gPA 1 GiB: outside 16 MiB of RAM */
 #define PATCH_LEVEL 0x0A0011D1u
+#define SECRET	    "the guest's secret, private under SEV"
+#define SECRET_GPA  0xC00000ull /* SS_GUEST_SCRATCH */
 
 #ifdef SS_GUEST
 
@@ -94,6 +99,24 @@ static void case_vmmcall(void)
 	GCHECK_EQ(rax, (uint64_t)-1000);
 }
 
+/* An SEV guest sees itself as one (CPUID, SEV_STATUS from the CPU, its tables with the C-bit),
+ * then leaves a secret in its scratch memory for the host to look at. */
+static void case_sev(void)
+{
+	uint32_t r[4];
+	cpuid(0x8000001Fu, 0, r);
+	GCHECK_EQ(r[0], 2);	    /* SEV */
+	GCHECK_EQ(r[1] & 0x3f, 51); /* C-bit */
+	GCHECK_EQ(rdmsr(0xC0010131u), 1);
+	GCHECK_EQ(guest_sev_status, 1);
+	GCHECK_EQ(guest_cbit, 1ull << 51);
+	uint64_t size, *pte = guest_pte(SECRET_GPA, &size);
+	GCHECK(pte && (*pte & (1ull << 51)));
+	__builtin_memcpy((void *)SECRET_GPA, SECRET, sizeof(SECRET));
+	GCHECK_EQ(__builtin_memcmp((void *)SECRET_GPA, SECRET, sizeof(SECRET)), 0);
+	con_printf("SEV_STATUS 0x%lx, C-bit mask 0x%lx", guest_sev_status, guest_cbit);
+}
+
 void guest_main(uint64_t c)
 {
 	switch (c) {
@@ -140,6 +163,7 @@ void guest_main(uint64_t c)
 		GCHECK_EQ(guest_last_trap.vector, 6);
 		break;
 	}
+	case C_sev: case_sev(); break;
 	default: guest_fail("unknown case", c, 0); break;
 	}
 }
@@ -149,9 +173,13 @@ void guest_main(uint64_t c)
 #include "harness.h"
 
 #include "hv/hv_internal.h"
+#include "psp/owner.h"
 
 #include <softsev/abi/svm_exit.h>
+#include <softsev/crypto.h>
 #include <softsev/hv.h>
+#include <softsev/measure.h>
+#include <softsev/psp.h>
 #include <stdlib.h>
 
 #include "util/file.h"
@@ -216,7 +244,8 @@ static void run_case(unsigned c, uint64_t budget, struct run *r)
 	if (r->rc)
 		printf("# case %u: %s\n", c, r->err.msg);
 	if (r->con.n)
-		printf("# case %u console: %s", c, r->con.buf);
+		printf("# case %u console: %s%s", c, r->con.buf,
+		       r->con.buf[r->con.n - 1] == '\n' ? "" : "\n");
 	ss_vcpu_free(v);
 	ss_vm_free(vm);
 }
@@ -364,6 +393,140 @@ TEST(vmgexit_invalid_and_unknown_exits)
 	ss_vm_free(vm);
 }
 
+/* The boot tables of the flat-image protocol as the guest owner writes them down from layout.h:
+ * PML4 -> PDPT -> PD, 2 MiB pages over the RAM, the C-bit in every entry. */
+static void owner_tables(uint64_t ram, uint8_t out[0x3000])
+{
+	const uint64_t c = 1ull << 51;
+	uint64_t t[3][512];
+	memset(t, 0, sizeof(t));
+	t[0][0] = 0x2000 | c | 7;
+	t[1][0] = 0x3000 | c | 7;
+	for (uint64_t k = 0; k < 512 && (k << 21) < ram; k++)
+		t[2][k] = (k << 21) | c | 0x83;
+	memcpy(out, t, sizeof(t));
+}
+
+/* An SEV guest from the owner's session to its exit: the launch measurement is the HMAC over the
+ * digest the owner computes, the launched memory and what the guest writes are ciphertext to the
+ * host, and the guest runs on its decrypted code with SEV_STATUS 1 and the C-bit. */
+TEST(sev_launch_and_run)
+{
+	load_image();
+	struct con con = {0};
+	struct ss_vm_config cfg = {.mode = SS_VM_SEV,
+				   .ram_size = 32u << 20,
+				   .seed = 3,
+				   .console = con_out,
+				   .console_ctx = &con};
+	struct ss_vm *vm;
+	struct ss_vcpu *v;
+	ss_psp *psp, *psp2;
+	ss_error err;
+	REQUIRE(ss_vm_new(&cfg, &vm, &err) == 0);
+	CHECK(ss_vm_asid(vm) >= HV_MIN_SEV_ASID);
+	REQUIRE(ss_vm_load_flat(vm, image, image_len, C_sev, &err) == 0);
+	CHECK(ss_vcpu_new(vm, &v, &err) == SS_ESTATE);
+	CHECK_CONTAINS(err.msg, "not launched");
+	REQUIRE(ss_vm_psp_open(vm, &psp, &err) == 0);
+	CHECK(ss_vm_psp_open(vm, &psp2, &err) == SS_ESTATE);
+
+	/* The owner: the platform's chain, then a session for its PDH. */
+	static uint8_t pdh[SS_HV_SEV_CERT_LEN], chain[3 * SS_HV_SEV_CERT_LEN], amd[3200];
+	size_t amd_len;
+	REQUIRE(ss_vm_sev_pdh_export(vm, psp, pdh, chain, &err) == 0);
+	REQUIRE(ss_psp_amd_chain(psp, amd, sizeof(amd), &amd_len, &err) == 0);
+	CHECK(ss_owner_verify_platform(pdh, sizeof(pdh), chain, sizeof(chain), amd, amd_len, NULL,
+				       0, &err) == 0);
+	struct ss_owner_session s;
+	REQUIRE(ss_owner_session_create(pdh, sizeof(pdh), 1, NULL, &s, &err) == 0);
+
+	struct ss_vm_sev_launch l = {.policy = 1,
+				     .godh_cert = s.godh_cert,
+				     .session = &s.session,
+				     .session_len = sizeof(s.session) - 1};
+	CHECK(ss_vm_sev_launch(vm, psp, &l, &err) == SS_EINVAL);
+	l.session_len = sizeof(s.session);
+	REQUIRE(ss_vm_sev_launch(vm, psp, &l, &err) == 0);
+	CHECK(ss_vm_sev_launch(vm, psp, &l, &err) == SS_ESTATE);
+	CHECK(ss_vm_load_flat(vm, image, image_len, C_sev, &err) == SS_ESTATE);
+	ss_psp_close(psp);
+
+	/* The owner's digest: SHA-256(boot tables || image padded to 16 bytes). */
+	size_t padded = (image_len + 15) & ~(size_t)15;
+	uint8_t *want = calloc(1, 0x3000 + padded), digest[32];
+	REQUIRE(want);
+	owner_tables(cfg.ram_size, want);
+	memcpy(want + 0x3000, image, image_len);
+	REQUIRE(ss_sha256(want, 0x3000 + padded, digest) == 0);
+	CHECK_MEM(l.digest, digest, 32);
+	ss_sev_launch_measure_in in = {
+	    .api_major = l.api_major, .api_minor = l.api_minor, .build = l.build, .policy = 1};
+	memcpy(in.tik, s.tik, 16);
+	memcpy(in.digest, digest, 32);
+	CHECK(ss_sev_launch_measure_check(&in, l.measure, &err) == 0);
+	in.digest[5] ^= 1;
+	CHECK(ss_sev_launch_measure_check(&in, l.measure, &err) == SS_EPOLICY);
+
+	/* The host sees ciphertext where it loaded the tables and the image: no 16-byte block of
+	 * the plaintext survives. */
+	uint8_t *seen = malloc(0x3000 + padded);
+	REQUIRE(seen);
+	REQUIRE(ss_vm_read(vm, SS_HV_BOOT_TABLES_GPA, seen, 0x3000, &err) == 0);
+	REQUIRE(ss_vm_read(vm, SS_HV_IMAGE_GPA, seen + 0x3000, padded, &err) == 0);
+	size_t same = 0;
+	for (size_t off = 0; off < 0x3000 + padded; off += 16)
+		same += memcmp(seen + off, want + off, 16) == 0;
+	CHECK(same == 0);
+
+	REQUIRE(ss_vcpu_new(vm, &v, &err) == 0);
+	struct ss_vcpu_result res;
+	int rc = ss_vcpu_run(v, 50000000, &res, &err);
+	if (rc)
+		printf("# %s\n", err.msg);
+	if (con.n)
+		printf("# console: %s\n", con.buf);
+	CHECK(rc == 0 && res.stop == SS_VCPU_STOP_EXIT && res.status == 0);
+	CHECK(!strstr(con.buf, "FAIL"));
+	/* The secret the guest wrote is ciphertext to the host. */
+	uint8_t got[sizeof(SECRET)];
+	REQUIRE(ss_vm_read(vm, SECRET_GPA, got, sizeof(got), &err) == 0);
+	CHECK(memcmp(got, SECRET, sizeof(got)) != 0);
+	CHECK(!memmem(got, sizeof(got), "secret", 6));
+	ss_vcpu_free(v);
+	ss_vm_free(vm);
+	free(want);
+	free(seen);
+}
+
+TEST(sev_launch_refusals)
+{
+	load_image();
+	struct ss_vm_config cfg = {.mode = SS_VM_PLAIN, .ram_size = SS_HV_RAM_MIN};
+	struct ss_vm *vm;
+	ss_psp *psp;
+	ss_error err;
+	REQUIRE(ss_vm_new(&cfg, &vm, &err) == 0);
+	REQUIRE(ss_vm_psp_open(vm, &psp, &err) == 0);
+	struct ss_vm_sev_launch l = {.policy = 0};
+	CHECK(ss_vm_sev_launch(vm, psp, &l, &err) == SS_ESTATE);
+	CHECK_CONTAINS(err.msg, "a plain VM is not launched");
+	ss_psp_close(psp);
+	ss_vm_free(vm);
+	cfg.mode = SS_VM_SEV;
+	REQUIRE(ss_vm_new(&cfg, &vm, &err) == 0);
+	REQUIRE(ss_vm_psp_open(vm, &psp, &err) == 0);
+	CHECK(ss_vm_sev_launch(vm, psp, &l, &err) == SS_ESTATE);
+	CHECK_CONTAINS(err.msg, "no guest image");
+	REQUIRE(ss_vm_load_flat(vm, image, image_len, C_sev, &err) == 0);
+	/* A policy the platform refuses: SEV-ES (bit 2) without an ES-initialised platform. */
+	l.policy = 0x4;
+	CHECK(ss_vm_sev_launch(vm, psp, &l, &err) < 0);
+	CHECK_CONTAINS(err.msg, "LAUNCH_START");
+	ss_psp_close(psp);
+	ss_vm_free(vm);
+}
+
 TEST(config_and_state_errors)
 {
 	load_image();
@@ -405,6 +568,7 @@ TEST(config_and_state_errors)
 TEST_MAIN(console_and_exit_port, hlt_with_interrupts_off_stops, hlt_with_interrupts_on_is_an_error,
 	  cpuid_model, msrs, vmmcall, svm_instructions_and_console_in, npf_outside_ram,
 	  triple_fault, instruction_budget, io_errors_name_the_port,
-	  vmgexit_invalid_and_unknown_exits, config_and_state_errors)
+	  vmgexit_invalid_and_unknown_exits, sev_launch_and_run, sev_launch_refusals,
+	  config_and_state_errors)
 
 #endif
