@@ -127,8 +127,10 @@ static int exit_ioio(struct ss_vcpu *v, ss_error *err)
 		return advance(v, err);
 	}
 	if (port == SS_HV_PORT_EXIT && !in) {
-		stop(v, SS_VCPU_STOP_EXIT, (uint32_t)(rax & mask));
-		return advance(v, err);
+		int rc = advance(v, err);
+		if (!rc)
+			stop(v, SS_VCPU_STOP_EXIT, (uint32_t)(rax & mask));
+		return rc;
 	}
 	return ss_fail(err, SS_EINVAL,
 		       "hv: the guest used I/O port 0x%x (%s, %u byte%s) that no device serves "
@@ -173,8 +175,10 @@ static int exit_hlt(struct ss_vcpu *v, ss_error *err)
 			       "hv: HLT with interrupts enabled at RIP 0x%llx: no interrupt source "
 			       "is modelled, the guest would sleep forever",
 			       (unsigned long long)v->vmcb.save.rip);
-	stop(v, SS_VCPU_STOP_HLT, 0);
-	return advance(v, err);
+	int rc = advance(v, err);
+	if (!rc)
+		stop(v, SS_VCPU_STOP_HLT, 0);
+	return rc;
 }
 
 static int exit_vmmcall(struct ss_vcpu *v, ss_error *err)
