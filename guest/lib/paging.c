@@ -43,7 +43,7 @@ static uint64_t *descend(uint64_t *e, uint64_t size)
 	return table_of(*e);
 }
 
-void guest_map(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
+static void map(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
 {
 	uint64_t *t = table_of(read_cr3());
 	uint64_t level_size = 512 * PAGE_1G;
@@ -51,12 +51,22 @@ void guest_map(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
 		uint64_t *e = &t[(va >> shift) & 511];
 		if (level_size / 512 == size) {
 			e = &descend(e, level_size)[(va >> (shift - 9)) & 511];
-			*e = pa | guest_cbit | flags | PTE_P | (size > PAGE_4K ? PTE_PS : 0);
+			*e = pa | flags | PTE_P | (size > PAGE_4K ? PTE_PS : 0);
 			break;
 		}
 		t = descend(e, level_size);
 	}
 	invlpg(va);
+}
+
+void guest_map(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
+{
+	map(va, pa | guest_cbit, size, flags);
+}
+
+void guest_map_shared(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
+{
+	map(va, pa, size, flags);
 }
 
 uint64_t *guest_pte(uint64_t va, uint64_t *size)

@@ -308,8 +308,10 @@ _Noreturn void ss_vmexit(ss_cpu *c, uint64_t code, uint64_t info1, uint64_t info
 	c->vx_insn_len = 0;
 	if (code == SS_SVM_EXIT_NPF)
 		ss_svm_insn_bytes(c, c->insn_rip);
+	/* Intercepts are fault-like; VMGEXIT is not re-executed: the guest resumes after it (§3.2),
+	 * since under SEV-ES the hypervisor cannot move RIP. */
 	if (!c->in_exc)
-		c->r.rip = c->insn_rip; /* intercepts are fault-like */
+		c->r.rip = code == SS_SVM_EXIT_VMGEXIT ? c->vx_nrip : c->insn_rip;
 	longjmp(c->jb, 3);
 }
 
@@ -438,6 +440,8 @@ int ss_svm_do_vmexit(ss_cpu *c)
 		memcpy(k->insn_bytes, c->vx_insn, c->vx_insn_len);
 		k->event_inj &= ~SS_EVTINJ_VALID;
 		if (c->nested_ctl & SS_NESTED_CTL_SEV_ES) {
+			/* The guest's GHCB MSR lives in the VMCB while it is out (§6). */
+			k->ghcb_gpa = c->r.ghcb_msr;
 			ss_vmsa *s = malloc(sizeof(*s));
 			if (s && host_rw(c, k->vmsa_pa, s, sizeof(*s), 0, c->asid, 1) == 0) {
 				STATE_SAVE(s, &c->r);
@@ -496,8 +500,8 @@ int ss_svm_do_vmexit(ss_cpu *c)
 }
 
 /* A VMRUN rule failed: VMEXIT_INVALID in the VMCB, the host state untouched (§1.5). */
-static int vmrun_invalid(ss_cpu *c, uint64_t vmcb_pa, ss_vmcb *v, const char *bad, ss_cpu_exit *exit,
-			 ss_error *err)
+static int vmrun_invalid(ss_cpu *c, uint64_t vmcb_pa, ss_vmcb *v, const char *bad,
+			 ss_cpu_exit *exit, ss_error *err)
 {
 	c->vmrun_rule = bad;
 	v->control.exit_code = SS_SVM_EXIT_INVALID;
@@ -581,9 +585,9 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 			 * validated VMSA page of the ASID) fails VMRUN like a consistency check. */
 			free(s);
 			c->r = c->host;
-			return vmrun_invalid(c, vmcb_pa, v,
-					     "SEV-ES VMSA not readable or not a VMSA page of the ASID",
-					     exit, err);
+			return vmrun_invalid(
+			    c, vmcb_pa, v,
+			    "SEV-ES VMSA not readable or not a VMSA page of the ASID", exit, err);
 		}
 		STATE_LOAD(&c->r, s);
 		uint64_t g[16] = {s->rax, s->rcx, s->rdx, s->rbx, s->rsp, s->rbp, s->rsi, s->rdi,
@@ -592,6 +596,8 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 		c->r.xcr0 = s->xcr0 ? s->xcr0 : 1;
 		c->vmpl = s->vmpl;
 		sev_features = s->sev_features;
+		/* The GHCB MSR from the VMCB (§6). */
+		c->r.ghcb_msr = k->ghcb_gpa;
 		free(s);
 	} else {
 		STATE_LOAD(&c->r, &v->save);

@@ -112,8 +112,9 @@ void guest_sev_init(void);
 void *guest_alloc_page(void);
 /* Maps [va, va+size) to pa with one page of that size (4 KiB, 2 MiB or 1 GiB) and flags (P and,
  * under SEV, the C-bit implied), splitting a larger page on the way if needed, and flushes va
- * from the TLB. */
+ * from the TLB. guest_map_shared maps with the C-bit clear (an SEV-ES guest's GHCB, vc.h). */
 void guest_map(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags);
+void guest_map_shared(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags);
 /* Clears the leaf entry mapping va (of whatever size) and flushes va. */
 void guest_unmap(uint64_t va);
 /* The leaf entry mapping va and its size, or NULL if va is not mapped. */

@@ -11,6 +11,7 @@
 #ifndef SOFTSEV_ABI_GHCB_H
 #define SOFTSEV_ABI_GHCB_H
 
+#include <softsev/abi/vmcb.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -236,18 +237,7 @@ enum ss_ghcb_nae {
 #undef SS_GHCB_NAE_ENUM
 };
 
-/* IOIO exit_info_1 (§3.3) as SW_EXITINFO1 of the IOIO NAE. */
-#define SS_IOIO_TYPE_IN	   (1u << 0)
-#define SS_IOIO_STR	   (1u << 2)
-#define SS_IOIO_REP	   (1u << 3)
-#define SS_IOIO_SZ8	   (1u << 4)
-#define SS_IOIO_SZ16	   (1u << 5)
-#define SS_IOIO_SZ32	   (1u << 6)
-#define SS_IOIO_A16	   (1u << 7)
-#define SS_IOIO_A32	   (1u << 8)
-#define SS_IOIO_A64	   (1u << 9)
-#define SS_IOIO_SEG_SHIFT  10
-#define SS_IOIO_PORT_SHIFT 16
+/* The IOIO NAE's SW_EXITINFO1 is the IOIO exit_info_1 (§3.3): SS_IOIO_* in abi/vmcb.h. */
 
 /* ---- The hypervisor's answer in SW_EXITINFO1 [31:0] (§7.2) ---- */
 #define SS_GHCB_RESULT_OK	 0u
