@@ -500,8 +500,8 @@ int ss_svm_do_vmexit(ss_cpu *c)
 }
 
 /* A VMRUN rule failed: VMEXIT_INVALID in the VMCB, the host state untouched (§1.5). */
-static int vmrun_invalid(ss_cpu *c, uint64_t vmcb_pa, ss_vmcb *v, const char *bad,
-			 ss_cpu_exit *exit, ss_error *err)
+static int vmrun_invalid(ss_cpu *c, uint64_t vmcb_pa, ss_vmcb *v, const char *bad, ss_cpu_exit *exit,
+			 ss_error *err)
 {
 	c->vmrun_rule = bad;
 	v->control.exit_code = SS_SVM_EXIT_INVALID;
@@ -585,9 +585,9 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 			 * validated VMSA page of the ASID) fails VMRUN like a consistency check. */
 			free(s);
 			c->r = c->host;
-			return vmrun_invalid(
-			    c, vmcb_pa, v,
-			    "SEV-ES VMSA not readable or not a VMSA page of the ASID", exit, err);
+			return vmrun_invalid(c, vmcb_pa, v,
+					     "SEV-ES VMSA not readable or not a VMSA page of the ASID",
+					     exit, err);
 		}
 		STATE_LOAD(&c->r, s);
 		uint64_t g[16] = {s->rax, s->rcx, s->rdx, s->rbx, s->rsp, s->rbp, s->rsi, s->rdi,
