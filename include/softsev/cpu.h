@@ -120,6 +120,39 @@ typedef struct ss_cpu_dtr {
 	uint64_t base;
 } ss_cpu_dtr;
 
+/* One XMM register; lane 0 is the least significant. */
+typedef union ss_cpu_xmm {
+	uint8_t b[16];
+	uint16_t w[8];
+	uint32_t d[4];
+	uint64_t q[2];
+} ss_cpu_xmm;
+
+/* The x87 / MMX / SSE state: what FXSAVE stores (abi/fxsave.h; APM vol. 2 §11.4.4, vol. 1 §6.2,
+ * §4.6). At reset (APM vol. 2 §14.1.3 Table 14-4): fcw 0x40, fsw 0, ftw 0xFF (tag word 0x5555,
+ * every register zero), mxcsr 0x1F80, registers zero; FNINIT gives fcw 0x37F, fsw 0, ftw 0.
+ * Only the control instructions of the x87 are implemented (FNINIT, FLDCW, FNSTCW, FNSTSW,
+ * FNCLEX, FWAIT) plus MOVD/MOVQ/PXOR/EMMS on MMX; the registers are kept so FXSAVE, FXRSTOR,
+ * XSAVE and XRSTOR move them exactly. */
+typedef struct ss_cpu_fpu {
+	uint16_t fcw; /* x87 control word */
+	uint16_t fsw; /* x87 status word; TOP is bits 13:11 */
+	uint16_t ftw; /* abridged tag word (FXSAVE form): bit n = 1 when physical register Rn is
+		       * not empty */
+	uint16_t fop; /* last x87 opcode (11 bits) */
+	uint64_t fip, fdp; /* last x87 instruction and operand pointers (64-bit FXSAVE form) */
+	uint32_t mxcsr;	   /* SSE control/status (reserved bits 31:16 always zero) */
+	uint32_t reserved;
+	/* Physical data registers R0..R7 (80 bits each: significand, then sign and exponent).
+	 * MMn is the significand of Rn; ST(i) is R((TOP + i) mod 8). */
+	struct {
+		uint64_t mant;
+		uint16_t sexp;
+		uint16_t pad[3];
+	} st[8];
+	ss_cpu_xmm xmm[16];
+} ss_cpu_fpu;
+
 typedef struct ss_cpu_regs {
 	uint64_t gpr[16];
 	uint64_t rip;
@@ -141,6 +174,9 @@ typedef struct ss_cpu_regs {
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint64_t pat, tsc_offset, tsc_aux, apic_base, hwcr, syscfg, vm_cr, vm_hsave_pa;
 	uint64_t sev_status, ghcb_msr, spec_ctrl;
+	/* x87/MMX/SSE state. Not switched by VMRUN/#VMEXIT of a plain SVM guest (the hypervisor
+	 * saves it, as on hardware); an SEV-ES guest's is loaded from and saved to its VMSA. */
+	ss_cpu_fpu fpu;
 } ss_cpu_regs;
 
 /* ---- running ----------------------------------------------------------------------------------

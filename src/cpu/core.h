@@ -29,6 +29,7 @@
 
 #define CR0_PE	    0x1ull
 #define CR0_MP	    0x2ull
+#define CR0_EM	    0x4ull
 #define CR0_TS	    0x8ull
 #define CR0_ET	    0x10ull
 #define CR0_NE	    0x20ull
@@ -38,6 +39,8 @@
 #define CR4_PSE	    0x10ull
 #define CR4_PAE	    0x20ull
 #define CR4_PGE	    0x80ull
+#define CR4_OSFXSR  0x200ull
+#define CR4_OSXMM   0x400ull /* OSXMMEXCPT */
 #define CR4_OSXSAVE 0x40000ull
 #define CR4_LA57    0x1000ull
 #define CR4_SMEP    0x100000ull
@@ -704,6 +707,24 @@ void ss_enter_legacy(ss_cpu *c, unsigned osz, unsigned size, unsigned level);
 uint64_t ss_stack_peek(ss_cpu *c, unsigned n);
 /* Leaves the run loop with SS_CPU_EXIT_UNSUPPORTED naming what is not implemented. */
 _Noreturn void ss_unsupported(ss_cpu *c, const char *what);
+
+/* ---- x87 / MMX / SSE (fpu.c, sse.c) ---- */
+/* MXCSR bits LDMXCSR, FXRSTOR and XRSTOR accept (FXSAVE's MXCSR_MASK): flags, DAZ, masks, RC,
+ * FTZ. Misaligned SSE mode (MM, bit 17) is not offered (CPUID 8000_0001 ECX[7] clear). */
+#define SS_MXCSR_MASK 0xFFFFu
+/* Resets the x87/SSE state as at RESET (APM vol. 2 §14.1.3). */
+void ss_fpu_reset(ss_cpu *c);
+/* Before an SSE instruction (APM vol. 2 §11.3): #UD when CR0.EM = 1 or CR4.OSFXSR = 0, #NM
+ * when CR0.TS = 1. */
+static inline void ss_sse_avail(ss_cpu *c)
+{
+	uint64_t cr0 = c->r.cr0;
+	if (__builtin_expect((cr0 & (CR0_EM | CR0_TS)) || !(c->r.cr4 & CR4_OSFXSR), 0)) {
+		if ((cr0 & CR0_EM) || !(c->r.cr4 & CR4_OSFXSR))
+			RAISE_UD(c);
+		ss_raise(c, EXC_NM, 0, 0);
+	}
+}
 
 /* ---- system (system.c, cpuid.c, msr.c) ---- */
 void ss_cpuid(ss_cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4]);

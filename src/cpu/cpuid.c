@@ -1,7 +1,7 @@
 /* The CPUID model: a Milan- or Genoa-like family 19h part offering what the interpreter implements
  * (long mode, NX, 1 GiB pages, SYSCALL, RDTSCP, LAHF/SAHF, LZCNT/POPCNT, CMPXCHG16B, SMEP/SMAP,
- * XSAVE with x87/SSE state, SVM with nested paging, NRIPS, flush-by-ASID) and the SEV leaf
- * 0x8000001F as configured (cpu-svm-sev.md §1.6, §9.1). */
+ * SSE/SSE2, FXSR, XSAVE/XSAVEOPT with x87/SSE state, SVM with nested paging, NRIPS, flush-by-ASID)
+ * and the SEV leaf 0x8000001F as configured (cpu-svm-sev.md §1.6, §9.1). */
 #include "cpu/core.h"
 
 static void brand(uint32_t leaf, const char *s, uint32_t out[4])
@@ -29,14 +29,17 @@ void ss_cpuid(ss_cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4])
 		out[0] = fms;
 		out[1] =
 		    (8u << 8) | (1u << 16); /* CLFLUSH line 8 qwords, 1 logical CPU, APIC ID 0 */
-		/* ECX: SSE3, CX16, POPCNT, XSAVE, OSXSAVE (mirrors CR4), hypervisor. */
-		out[2] = 1u | (1u << 13) | (1u << 23) | (1u << 26);
+		/* ECX: CX16, POPCNT, XSAVE, OSXSAVE (mirrors CR4), hypervisor. SSE3 and later are
+		 * not implemented, so not offered. */
+		out[2] = (1u << 13) | (1u << 23) | (1u << 26);
 		if (c->r.cr4 & CR4_OSXSAVE)
 			out[2] |= 1u << 27;
 		if (c->cfg.hypervisor_bit)
 			out[2] |= 1u << 31;
 		/* EDX: FPU DE PSE TSC MSR PAE MCE CX8 APIC SEP MTRR PGE MCA CMOV PAT PSE36 CLFSH
-		 * MMX FXSR SSE SSE2 HTT. */
+		 * MMX FXSR SSE SSE2 HTT. x86-64 requires FPU and MMX: their control and data-move
+		 * instructions are implemented, x87 arithmetic and the other MMX instructions leave
+		 * with SS_CPU_EXIT_UNSUPPORTED (README, CPU). */
 		out[3] = 0x178bfbfdu;
 		break;
 	case 7:
@@ -44,9 +47,14 @@ void ss_cpuid(ss_cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4])
 			out[1] = (1u << 7) | (1u << 20); /* SMEP, SMAP */
 		break;
 	case 0xD:
+		/* Sub-leaf 0: x87 and SSE state (XCR0 bits 0-1), 576-byte area (legacy region +
+		 * header); sub-leaf 1: XSAVEOPT. No XSAVEC/XSAVES, XGETBV ECX=1 or supervisor
+		 * state. */
 		if (sub == 0) {
-			out[0] = 3; /* x87, SSE */
+			out[0] = 3;
 			out[1] = out[2] = 576;
+		} else if (sub == 1) {
+			out[0] = 1;
 		}
 		break;
 	case 0x80000000:

@@ -235,6 +235,10 @@ int ss_decode_mode(const uint8_t *b, unsigned avail, unsigned mode, ss_insn *out
 			continue;
 		if ((c->flags & OPF_PNO) && rep)
 			continue;
+		if ((c->flags & OPF_P66) && (!opsz16 || rep))
+			continue;
+		if ((c->flags & OPF_NP) && (opsz16 || rep))
+			continue;
 		if ((c->flags & OPF_MEM) && mod == 3)
 			continue;
 		if ((c->flags & OPF_REGM) && mod != 3)

@@ -51,6 +51,7 @@ int ss_cpu_new(const ss_cpu_config *cfg, ss_cpu **out, ss_error *err)
 	c->r.dr[6] = 0xffff0ff0;
 	c->r.dr[7] = 0x400;
 	c->r.xcr0 = 1;
+	ss_fpu_reset(c);
 	c->r.pat = 0x0007040600070406ull;
 	c->r.apic_base = 0xfee00900;
 	c->r.gif = 1;

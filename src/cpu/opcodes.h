@@ -43,6 +43,8 @@ enum { M0 = 0, M0F = 1, M0F01 = 2, SS_NMAPS = 3 };
 #define OPF_I64	   0x400000u  /* invalid in 64-bit mode (#UD) */
 #define OPF_O64	   0x2000000u /* valid only in 64-bit mode */
 #define OPF_PTR	   0x4000000u /* far pointer ptr16:16 / ptr16:32: offset in imm, selector in imm2 */
+#define OPF_P66	   0x8000000u /* needs 0x66 and neither F2 nor F3 (SSE mandatory prefix) */
+#define OPF_NP	   0x10000000u /* needs none of 0x66, F2, F3 (SSE/MMX "no prefix" form) */
 
 #define SS_ALU_ROWS(X, N, m, k, L)                                                                 \
 	X(N##_EbGb, m, alu_rm_r, k, M0, (k)*8 + 0, ANY, OPF_MODRM | OPF_B | L)                     \
@@ -62,6 +64,324 @@ enum { M0 = 0, M0F = 1, M0F01 = 2, SS_NMAPS = 3 };
 	X(N##_EvCL, m, shift, 1, M0, 0xD3, k, OPF_MODRM)                                           \
 	X(N##_EbIb, m, shift, 2, M0, 0xC0, k, OPF_MODRM | OPF_B | OPF_I8)                          \
 	X(N##_EvIb, m, shift, 2, M0, 0xC1, k, OPF_MODRM | OPF_I8)
+
+/* ---- x87 control, MMX, SSE/SSE2 (fpu.c, sse.c) ----
+ * Mandatory prefixes select the form (Intel SDM vol. 2 Table A-3, APM vol. 3 Table A-4): none
+ * (OPF_NP) = packed single / MMX, 66 (OPF_P66) = packed double / 128-bit integer, F3 = scalar
+ * single, F2 = scalar double. sse_fp's aux is op * 4 + form (0 ps, 1 pd, 2 ss, 3 sd). */
+enum ss_sse_fp_op { SFP_ADD, SFP_MUL, SFP_SUB, SFP_MIN, SFP_DIV, SFP_MAX, SFP_SQRT };
+/* Packed-integer (and bitwise / unpack) operations of sse_int. */
+enum ss_pint_op {
+	PI_PADDB,
+	PI_PADDW,
+	PI_PADDD,
+	PI_PADDQ,
+	PI_PSUBB,
+	PI_PSUBW,
+	PI_PSUBD,
+	PI_PSUBQ,
+	PI_PADDSB,
+	PI_PADDSW,
+	PI_PADDUSB,
+	PI_PADDUSW,
+	PI_PSUBSB,
+	PI_PSUBSW,
+	PI_PSUBUSB,
+	PI_PSUBUSW,
+	PI_PCMPEQB,
+	PI_PCMPEQW,
+	PI_PCMPEQD,
+	PI_PCMPGTB,
+	PI_PCMPGTW,
+	PI_PCMPGTD,
+	PI_PAND,
+	PI_PANDN,
+	PI_POR,
+	PI_PXOR,
+	PI_PMINUB,
+	PI_PMAXUB,
+	PI_PMINSW,
+	PI_PMAXSW,
+	PI_PMULLW,
+	PI_PMULHW,
+	PI_PMULHUW,
+	PI_PMULUDQ,
+	PI_PMADDWD,
+	PI_PAVGB,
+	PI_PAVGW,
+	PI_PSADBW,
+	PI_PUNPCKLBW,
+	PI_PUNPCKLWD,
+	PI_PUNPCKLDQ,
+	PI_PUNPCKLQDQ,
+	PI_PUNPCKHBW,
+	PI_PUNPCKHWD,
+	PI_PUNPCKHDQ,
+	PI_PUNPCKHQDQ,
+	PI_PACKSSWB,
+	PI_PACKUSWB,
+	PI_PACKSSDW,
+	PI_PSRLW,
+	PI_PSRLD,
+	PI_PSRLQ,
+	PI_PSRAW,
+	PI_PSRAD,
+	PI_PSLLW,
+	PI_PSLLD,
+	PI_PSLLQ,
+	PI_PSRLDQ,
+	PI_PSLLDQ
+};
+/* sse_mov / sse_store forms. */
+enum ss_smov {
+	SMOV_A128, /* 128 bits, 16-byte aligned memory */
+	SMOV_U128, /* 128 bits, any alignment */
+	SMOV_SS,   /* low 32 bits (register: merge; load from memory: zero the rest) */
+	SMOV_SD,   /* low 64 bits, same rules */
+	SMOV_Q,	   /* low 64 bits, the upper 64 zeroed (MOVQ) */
+	SMOV_LO,   /* MOVLPS/MOVLPD: low 64 bits with memory */
+	SMOV_HI,   /* MOVHPS/MOVHPD: high 64 bits with memory */
+	SMOV_HL,   /* MOVHLPS: low 64 = source high 64 */
+	SMOV_LH,   /* MOVLHPS: high 64 = source low 64 */
+};
+/* sse_cvt conversions. */
+enum ss_scvt {
+	SCVT_SI2SS,
+	SCVT_SI2SD,
+	SCVT_TSS2SI,
+	SCVT_TSD2SI,
+	SCVT_SS2SI,
+	SCVT_SD2SI,
+	SCVT_PS2PD,
+	SCVT_PD2PS,
+	SCVT_SS2SD,
+	SCVT_SD2SS,
+	SCVT_DQ2PS,
+	SCVT_PS2DQ,
+	SCVT_TPS2DQ,
+	SCVT_TPD2DQ,
+	SCVT_DQ2PD,
+	SCVT_PD2DQ
+};
+
+#define SS_SSE_FP4(X, N, m, op, opc)                                                               \
+	X(N##PS, m "ps", sse_fp, (op)*4 + 0, M0F, opc, ANY, OPF_MODRM | OPF_NP)                    \
+	X(N##PD, m "pd", sse_fp, (op)*4 + 1, M0F, opc, ANY, OPF_MODRM | OPF_P66)                   \
+	X(N##SS, m "ss", sse_fp, (op)*4 + 2, M0F, opc, ANY, OPF_MODRM | OPF_PF3)                   \
+	X(N##SD, m "sd", sse_fp, (op)*4 + 3, M0F, opc, ANY, OPF_MODRM | OPF_PF2)
+#define SS_PINT(X, N, m, op, opc)	   X(N, m, sse_int, op, M0F, opc, ANY, OPF_MODRM | OPF_P66)
+#define SS_SMOV(X, N, m, h, form, opc, fl) X(N, m, h, form, M0F, opc, ANY, OPF_MODRM | (fl))
+#define SS_CVT(X, N, m, k, opc, fl)	   X(N, m, sse_cvt, k, M0F, opc, ANY, OPF_MODRM | (fl))
+#define SS_X87(X, N, opc)		   X(N, "x87", x87, 0, M0, opc, ANY, OPF_MODRM)
+#define SS_MMX(X, N, opc, fl)		   X(N, "mmx", mmx, 0, M0F, opc, ANY, OPF_MODRM | OPF_NP | (fl))
+
+#define SS_FPU_OPCODES(X)                                                                          \
+	X(FLDCW, "fldcw", fldcw, 0, M0, 0xD9, 5, OPF_MODRM | OPF_MEM)                              \
+	X(FNSTCW, "fnstcw", fnstcw, 0, M0, 0xD9, 7, OPF_MODRM | OPF_MEM)                           \
+	X(FNSTSW_M, "fnstsw", fnstsw, 0, M0, 0xDD, 7, OPF_MODRM | OPF_MEM)                         \
+	X(FNSTSW_AX, "fnstsw", fnstsw, 1, M0, 0xDF, 4, OPF_MODRM | OPF_REGM)                       \
+	X(FNINIT, "fninit", x87_db4, 0, M0, 0xDB, 4, OPF_MODRM | OPF_REGM)                         \
+	SS_X87(X, X87_D8, 0xD8)                                                                    \
+	SS_X87(X, X87_D9, 0xD9)                                                                    \
+	SS_X87(X, X87_DA, 0xDA)                                                                    \
+	SS_X87(X, X87_DB, 0xDB)                                                                    \
+	SS_X87(X, X87_DC, 0xDC)                                                                    \
+	SS_X87(X, X87_DD, 0xDD)                                                                    \
+	SS_X87(X, X87_DE, 0xDE)                                                                    \
+	SS_X87(X, X87_DF, 0xDF)                                                                    \
+	X(FXSAVE, "fxsave", fxsave, 0, M0F, 0xAE, 0, OPF_MODRM | OPF_MEM | OPF_NP | OPF_W)         \
+	X(FXRSTOR, "fxrstor", fxrstor, 0, M0F, 0xAE, 1, OPF_MODRM | OPF_MEM | OPF_NP)              \
+	X(LDMXCSR, "ldmxcsr", ldmxcsr, 0, M0F, 0xAE, 2, OPF_MODRM | OPF_MEM | OPF_NP)              \
+	X(STMXCSR, "stmxcsr", stmxcsr, 0, M0F, 0xAE, 3, OPF_MODRM | OPF_MEM | OPF_NP | OPF_W)      \
+	X(XSAVE, "xsave", xsave, 0, M0F, 0xAE, 4, OPF_MODRM | OPF_MEM | OPF_NP | OPF_W)            \
+	X(XRSTOR, "xrstor", xrstor, 0, M0F, 0xAE, 5, OPF_MODRM | OPF_MEM | OPF_NP)                 \
+	X(XSAVEOPT, "xsaveopt", xsave, 1, M0F, 0xAE, 6, OPF_MODRM | OPF_MEM | OPF_NP | OPF_W)      \
+	X(EMMS, "emms", emms, 0, M0F, 0x77, ANY, OPF_NP)                                           \
+	X(MOVD_PqEy, "movd", mmx_movd, 0, M0F, 0x6E, ANY, OPF_MODRM | OPF_NP)                      \
+	X(MOVD_EyPq, "movd", mmx_movd, 1, M0F, 0x7E, ANY, OPF_MODRM | OPF_NP)                      \
+	X(MOVQ_PqQq, "movq", mmx_movq, 0, M0F, 0x6F, ANY, OPF_MODRM | OPF_NP)                      \
+	X(MOVQ_QqPq, "movq", mmx_movq, 1, M0F, 0x7F, ANY, OPF_MODRM | OPF_NP)                      \
+	X(PXOR_Pq, "pxor", mmx_pxor, 0, M0F, 0xEF, ANY, OPF_MODRM | OPF_NP)                        \
+	SS_SMOV(X, MOVUPS, "movups", sse_mov, SMOV_U128, 0x10, OPF_NP)                             \
+	SS_SMOV(X, MOVUPD, "movupd", sse_mov, SMOV_U128, 0x10, OPF_P66)                            \
+	SS_SMOV(X, MOVSS, "movss", sse_mov, SMOV_SS, 0x10, OPF_PF3)                                \
+	SS_SMOV(X, MOVSD, "movsd", sse_mov, SMOV_SD, 0x10, OPF_PF2)                                \
+	SS_SMOV(X, MOVUPS_st, "movups", sse_store, SMOV_U128, 0x11, OPF_NP | OPF_W)                \
+	SS_SMOV(X, MOVUPD_st, "movupd", sse_store, SMOV_U128, 0x11, OPF_P66 | OPF_W)               \
+	SS_SMOV(X, MOVSS_st, "movss", sse_store, SMOV_SS, 0x11, OPF_PF3 | OPF_W)                   \
+	SS_SMOV(X, MOVSD_st, "movsd", sse_store, SMOV_SD, 0x11, OPF_PF2 | OPF_W)                   \
+	SS_SMOV(X, MOVLPS, "movlps", sse_mov, SMOV_LO, 0x12, OPF_NP | OPF_MEM)                     \
+	SS_SMOV(X, MOVHLPS, "movhlps", sse_mov, SMOV_HL, 0x12, OPF_NP | OPF_REGM)                  \
+	SS_SMOV(X, MOVLPD, "movlpd", sse_mov, SMOV_LO, 0x12, OPF_P66 | OPF_MEM)                    \
+	SS_SMOV(X, MOVLPS_st, "movlps", sse_store, SMOV_LO, 0x13, OPF_NP | OPF_MEM | OPF_W)        \
+	SS_SMOV(X, MOVLPD_st, "movlpd", sse_store, SMOV_LO, 0x13, OPF_P66 | OPF_MEM | OPF_W)       \
+	X(UNPCKLPS, "unpcklps", sse_int, PI_PUNPCKLDQ, M0F, 0x14, ANY, OPF_MODRM | OPF_NP)         \
+	X(UNPCKLPD, "unpcklpd", sse_int, PI_PUNPCKLQDQ, M0F, 0x14, ANY, OPF_MODRM | OPF_P66)       \
+	X(UNPCKHPS, "unpckhps", sse_int, PI_PUNPCKHDQ, M0F, 0x15, ANY, OPF_MODRM | OPF_NP)         \
+	X(UNPCKHPD, "unpckhpd", sse_int, PI_PUNPCKHQDQ, M0F, 0x15, ANY, OPF_MODRM | OPF_P66)       \
+	SS_SMOV(X, MOVHPS, "movhps", sse_mov, SMOV_HI, 0x16, OPF_NP | OPF_MEM)                     \
+	SS_SMOV(X, MOVLHPS, "movlhps", sse_mov, SMOV_LH, 0x16, OPF_NP | OPF_REGM)                  \
+	SS_SMOV(X, MOVHPD, "movhpd", sse_mov, SMOV_HI, 0x16, OPF_P66 | OPF_MEM)                    \
+	SS_SMOV(X, MOVHPS_st, "movhps", sse_store, SMOV_HI, 0x17, OPF_NP | OPF_MEM | OPF_W)        \
+	SS_SMOV(X, MOVHPD_st, "movhpd", sse_store, SMOV_HI, 0x17, OPF_P66 | OPF_MEM | OPF_W)       \
+	SS_SMOV(X, MOVAPS, "movaps", sse_mov, SMOV_A128, 0x28, OPF_NP)                             \
+	SS_SMOV(X, MOVAPD, "movapd", sse_mov, SMOV_A128, 0x28, OPF_P66)                            \
+	SS_SMOV(X, MOVAPS_st, "movaps", sse_store, SMOV_A128, 0x29, OPF_NP | OPF_W)                \
+	SS_SMOV(X, MOVAPD_st, "movapd", sse_store, SMOV_A128, 0x29, OPF_P66 | OPF_W)               \
+	SS_CVT(X, CVTSI2SS, "cvtsi2ss", SCVT_SI2SS, 0x2A, OPF_PF3)                                 \
+	SS_CVT(X, CVTSI2SD, "cvtsi2sd", SCVT_SI2SD, 0x2A, OPF_PF2)                                 \
+	SS_SMOV(X, MOVNTPS, "movntps", sse_store, SMOV_A128, 0x2B, OPF_NP | OPF_MEM | OPF_W)       \
+	SS_SMOV(X, MOVNTPD, "movntpd", sse_store, SMOV_A128, 0x2B, OPF_P66 | OPF_MEM | OPF_W)      \
+	SS_CVT(X, CVTTSS2SI, "cvttss2si", SCVT_TSS2SI, 0x2C, OPF_PF3)                              \
+	SS_CVT(X, CVTTSD2SI, "cvttsd2si", SCVT_TSD2SI, 0x2C, OPF_PF2)                              \
+	SS_CVT(X, CVTSS2SI, "cvtss2si", SCVT_SS2SI, 0x2D, OPF_PF3)                                 \
+	SS_CVT(X, CVTSD2SI, "cvtsd2si", SCVT_SD2SI, 0x2D, OPF_PF2)                                 \
+	X(UCOMISS, "ucomiss", sse_comis, 0, M0F, 0x2E, ANY, OPF_MODRM | OPF_NP)                    \
+	X(UCOMISD, "ucomisd", sse_comis, 1, M0F, 0x2E, ANY, OPF_MODRM | OPF_P66)                   \
+	X(COMISS, "comiss", sse_comis, 2, M0F, 0x2F, ANY, OPF_MODRM | OPF_NP)                      \
+	X(COMISD, "comisd", sse_comis, 3, M0F, 0x2F, ANY, OPF_MODRM | OPF_P66)                     \
+	X(MOVMSKPS, "movmskps", sse_movmsk, 1, M0F, 0x50, ANY, OPF_MODRM | OPF_NP | OPF_REGM)      \
+	X(MOVMSKPD, "movmskpd", sse_movmsk, 2, M0F, 0x50, ANY, OPF_MODRM | OPF_P66 | OPF_REGM)     \
+	SS_SSE_FP4(X, SQRT, "sqrt", SFP_SQRT, 0x51)                                                \
+	X(RSQRTPS, "rsqrtps", sse_unimpl, 0, M0F, 0x52, ANY, OPF_MODRM | OPF_NP)                   \
+	X(RSQRTSS, "rsqrtss", sse_unimpl, 0, M0F, 0x52, ANY, OPF_MODRM | OPF_PF3)                  \
+	X(RCPPS, "rcpps", sse_unimpl, 0, M0F, 0x53, ANY, OPF_MODRM | OPF_NP)                       \
+	X(RCPSS, "rcpss", sse_unimpl, 0, M0F, 0x53, ANY, OPF_MODRM | OPF_PF3)                      \
+	X(ANDPS, "andps", sse_int, PI_PAND, M0F, 0x54, ANY, OPF_MODRM | OPF_NP)                    \
+	X(ANDPD, "andpd", sse_int, PI_PAND, M0F, 0x54, ANY, OPF_MODRM | OPF_P66)                   \
+	X(ANDNPS, "andnps", sse_int, PI_PANDN, M0F, 0x55, ANY, OPF_MODRM | OPF_NP)                 \
+	X(ANDNPD, "andnpd", sse_int, PI_PANDN, M0F, 0x55, ANY, OPF_MODRM | OPF_P66)                \
+	X(ORPS, "orps", sse_int, PI_POR, M0F, 0x56, ANY, OPF_MODRM | OPF_NP)                       \
+	X(ORPD, "orpd", sse_int, PI_POR, M0F, 0x56, ANY, OPF_MODRM | OPF_P66)                      \
+	X(XORPS, "xorps", sse_int, PI_PXOR, M0F, 0x57, ANY, OPF_MODRM | OPF_NP)                    \
+	X(XORPD, "xorpd", sse_int, PI_PXOR, M0F, 0x57, ANY, OPF_MODRM | OPF_P66)                   \
+	SS_SSE_FP4(X, ADD, "add", SFP_ADD, 0x58)                                                   \
+	SS_SSE_FP4(X, MUL, "mul", SFP_MUL, 0x59)                                                   \
+	SS_CVT(X, CVTPS2PD, "cvtps2pd", SCVT_PS2PD, 0x5A, OPF_NP)                                  \
+	SS_CVT(X, CVTPD2PS, "cvtpd2ps", SCVT_PD2PS, 0x5A, OPF_P66)                                 \
+	SS_CVT(X, CVTSS2SD, "cvtss2sd", SCVT_SS2SD, 0x5A, OPF_PF3)                                 \
+	SS_CVT(X, CVTSD2SS, "cvtsd2ss", SCVT_SD2SS, 0x5A, OPF_PF2)                                 \
+	SS_CVT(X, CVTDQ2PS, "cvtdq2ps", SCVT_DQ2PS, 0x5B, OPF_NP)                                  \
+	SS_CVT(X, CVTPS2DQ, "cvtps2dq", SCVT_PS2DQ, 0x5B, OPF_P66)                                 \
+	SS_CVT(X, CVTTPS2DQ, "cvttps2dq", SCVT_TPS2DQ, 0x5B, OPF_PF3)                              \
+	SS_SSE_FP4(X, SUB, "sub", SFP_SUB, 0x5C)                                                   \
+	SS_SSE_FP4(X, MIN, "min", SFP_MIN, 0x5D)                                                   \
+	SS_SSE_FP4(X, DIV, "div", SFP_DIV, 0x5E)                                                   \
+	SS_SSE_FP4(X, MAX, "max", SFP_MAX, 0x5F)                                                   \
+	SS_PINT(X, PUNPCKLBW, "punpcklbw", PI_PUNPCKLBW, 0x60)                                     \
+	SS_PINT(X, PUNPCKLWD, "punpcklwd", PI_PUNPCKLWD, 0x61)                                     \
+	SS_PINT(X, PUNPCKLDQ, "punpckldq", PI_PUNPCKLDQ, 0x62)                                     \
+	SS_PINT(X, PACKSSWB, "packsswb", PI_PACKSSWB, 0x63)                                        \
+	SS_PINT(X, PCMPGTB, "pcmpgtb", PI_PCMPGTB, 0x64)                                           \
+	SS_PINT(X, PCMPGTW, "pcmpgtw", PI_PCMPGTW, 0x65)                                           \
+	SS_PINT(X, PCMPGTD, "pcmpgtd", PI_PCMPGTD, 0x66)                                           \
+	SS_PINT(X, PACKUSWB, "packuswb", PI_PACKUSWB, 0x67)                                        \
+	SS_PINT(X, PUNPCKHBW, "punpckhbw", PI_PUNPCKHBW, 0x68)                                     \
+	SS_PINT(X, PUNPCKHWD, "punpckhwd", PI_PUNPCKHWD, 0x69)                                     \
+	SS_PINT(X, PUNPCKHDQ, "punpckhdq", PI_PUNPCKHDQ, 0x6A)                                     \
+	SS_PINT(X, PACKSSDW, "packssdw", PI_PACKSSDW, 0x6B)                                        \
+	SS_PINT(X, PUNPCKLQDQ, "punpcklqdq", PI_PUNPCKLQDQ, 0x6C)                                  \
+	SS_PINT(X, PUNPCKHQDQ, "punpckhqdq", PI_PUNPCKHQDQ, 0x6D)                                  \
+	X(MOVD_VyEy, "movd", sse_movd, 0, M0F, 0x6E, ANY, OPF_MODRM | OPF_P66)                     \
+	SS_SMOV(X, MOVDQA, "movdqa", sse_mov, SMOV_A128, 0x6F, OPF_P66)                            \
+	SS_SMOV(X, MOVDQU, "movdqu", sse_mov, SMOV_U128, 0x6F, OPF_PF3)                            \
+	X(PSHUFD, "pshufd", sse_pshuf, 0, M0F, 0x70, ANY, OPF_MODRM | OPF_P66 | OPF_I8)            \
+	X(PSHUFHW, "pshufhw", sse_pshuf, 1, M0F, 0x70, ANY, OPF_MODRM | OPF_PF3 | OPF_I8)          \
+	X(PSHUFLW, "pshuflw", sse_pshuf, 2, M0F, 0x70, ANY, OPF_MODRM | OPF_PF2 | OPF_I8)          \
+	X(PSRLW_I, "psrlw", sse_shift_imm, PI_PSRLW, M0F, 0x71, 2,                                 \
+	  OPF_MODRM | OPF_P66 | OPF_REGM | OPF_I8)                                                 \
+	X(PSRAW_I, "psraw", sse_shift_imm, PI_PSRAW, M0F, 0x71, 4,                                 \
+	  OPF_MODRM | OPF_P66 | OPF_REGM | OPF_I8)                                                 \
+	X(PSLLW_I, "psllw", sse_shift_imm, PI_PSLLW, M0F, 0x71, 6,                                 \
+	  OPF_MODRM | OPF_P66 | OPF_REGM | OPF_I8)                                                 \
+	X(PSRLD_I, "psrld", sse_shift_imm, PI_PSRLD, M0F, 0x72, 2,                                 \
+	  OPF_MODRM | OPF_P66 | OPF_REGM | OPF_I8)                                                 \
+	X(PSRAD_I, "psrad", sse_shift_imm, PI_PSRAD, M0F, 0x72, 4,                                 \
+	  OPF_MODRM | OPF_P66 | OPF_REGM | OPF_I8)                                                 \
+	X(PSLLD_I, "pslld", sse_shift_imm, PI_PSLLD, M0F, 0x72, 6,                                 \
+	  OPF_MODRM | OPF_P66 | OPF_REGM | OPF_I8)                                                 \
+	X(PSRLQ_I, "psrlq", sse_shift_imm, PI_PSRLQ, M0F, 0x73, 2,                                 \
+	  OPF_MODRM | OPF_P66 | OPF_REGM | OPF_I8)                                                 \
+	X(PSRLDQ, "psrldq", sse_shift_imm, PI_PSRLDQ, M0F, 0x73, 3,                                \
+	  OPF_MODRM | OPF_P66 | OPF_REGM | OPF_I8)                                                 \
+	X(PSLLQ_I, "psllq", sse_shift_imm, PI_PSLLQ, M0F, 0x73, 6,                                 \
+	  OPF_MODRM | OPF_P66 | OPF_REGM | OPF_I8)                                                 \
+	X(PSLLDQ, "pslldq", sse_shift_imm, PI_PSLLDQ, M0F, 0x73, 7,                                \
+	  OPF_MODRM | OPF_P66 | OPF_REGM | OPF_I8)                                                 \
+	SS_PINT(X, PCMPEQB, "pcmpeqb", PI_PCMPEQB, 0x74)                                           \
+	SS_PINT(X, PCMPEQW, "pcmpeqw", PI_PCMPEQW, 0x75)                                           \
+	SS_PINT(X, PCMPEQD, "pcmpeqd", PI_PCMPEQD, 0x76)                                           \
+	X(MOVD_EyVy, "movd", sse_movd, 1, M0F, 0x7E, ANY, OPF_MODRM | OPF_P66 | OPF_W)             \
+	SS_SMOV(X, MOVQ_VqWq, "movq", sse_mov, SMOV_Q, 0x7E, OPF_PF3)                              \
+	SS_SMOV(X, MOVDQA_st, "movdqa", sse_store, SMOV_A128, 0x7F, OPF_P66 | OPF_W)               \
+	SS_SMOV(X, MOVDQU_st, "movdqu", sse_store, SMOV_U128, 0x7F, OPF_PF3 | OPF_W)               \
+	X(CMPPS, "cmpps", sse_cmp, 0, M0F, 0xC2, ANY, OPF_MODRM | OPF_NP | OPF_I8)                 \
+	X(CMPPD, "cmppd", sse_cmp, 1, M0F, 0xC2, ANY, OPF_MODRM | OPF_P66 | OPF_I8)                \
+	X(CMPSS, "cmpss", sse_cmp, 2, M0F, 0xC2, ANY, OPF_MODRM | OPF_PF3 | OPF_I8)                \
+	X(CMPSD, "cmpsd", sse_cmp, 3, M0F, 0xC2, ANY, OPF_MODRM | OPF_PF2 | OPF_I8)                \
+	X(MOVNTI, "movnti", mov_rm_r, 0, M0F, 0xC3, ANY, OPF_MODRM | OPF_NP | OPF_MEM | OPF_W)     \
+	X(PINSRW, "pinsrw", sse_pinsrw, 0, M0F, 0xC4, ANY, OPF_MODRM | OPF_P66 | OPF_I8)           \
+	X(PEXTRW, "pextrw", sse_pextrw, 0, M0F, 0xC5, ANY,                                         \
+	  OPF_MODRM | OPF_P66 | OPF_REGM | OPF_I8)                                                 \
+	X(SHUFPS, "shufps", sse_shufp, 0, M0F, 0xC6, ANY, OPF_MODRM | OPF_NP | OPF_I8)             \
+	X(SHUFPD, "shufpd", sse_shufp, 1, M0F, 0xC6, ANY, OPF_MODRM | OPF_P66 | OPF_I8)            \
+	SS_PINT(X, PSRLW, "psrlw", PI_PSRLW, 0xD1)                                                 \
+	SS_PINT(X, PSRLD, "psrld", PI_PSRLD, 0xD2)                                                 \
+	SS_PINT(X, PSRLQ, "psrlq", PI_PSRLQ, 0xD3)                                                 \
+	SS_PINT(X, PADDQ, "paddq", PI_PADDQ, 0xD4)                                                 \
+	SS_PINT(X, PMULLW, "pmullw", PI_PMULLW, 0xD5)                                              \
+	SS_SMOV(X, MOVQ_WqVq, "movq", sse_store, SMOV_Q, 0xD6, OPF_P66 | OPF_W)                    \
+	X(PMOVMSKB, "pmovmskb", sse_movmsk, 0, M0F, 0xD7, ANY, OPF_MODRM | OPF_P66 | OPF_REGM)     \
+	SS_PINT(X, PSUBUSB, "psubusb", PI_PSUBUSB, 0xD8)                                           \
+	SS_PINT(X, PSUBUSW, "psubusw", PI_PSUBUSW, 0xD9)                                           \
+	SS_PINT(X, PMINUB, "pminub", PI_PMINUB, 0xDA)                                              \
+	SS_PINT(X, PAND, "pand", PI_PAND, 0xDB)                                                    \
+	SS_PINT(X, PADDUSB, "paddusb", PI_PADDUSB, 0xDC)                                           \
+	SS_PINT(X, PADDUSW, "paddusw", PI_PADDUSW, 0xDD)                                           \
+	SS_PINT(X, PMAXUB, "pmaxub", PI_PMAXUB, 0xDE)                                              \
+	SS_PINT(X, PANDN, "pandn", PI_PANDN, 0xDF)                                                 \
+	SS_PINT(X, PAVGB, "pavgb", PI_PAVGB, 0xE0)                                                 \
+	SS_PINT(X, PSRAW, "psraw", PI_PSRAW, 0xE1)                                                 \
+	SS_PINT(X, PSRAD, "psrad", PI_PSRAD, 0xE2)                                                 \
+	SS_PINT(X, PAVGW, "pavgw", PI_PAVGW, 0xE3)                                                 \
+	SS_PINT(X, PMULHUW, "pmulhuw", PI_PMULHUW, 0xE4)                                           \
+	SS_PINT(X, PMULHW, "pmulhw", PI_PMULHW, 0xE5)                                              \
+	SS_CVT(X, CVTTPD2DQ, "cvttpd2dq", SCVT_TPD2DQ, 0xE6, OPF_P66)                              \
+	SS_CVT(X, CVTDQ2PD, "cvtdq2pd", SCVT_DQ2PD, 0xE6, OPF_PF3)                                 \
+	SS_CVT(X, CVTPD2DQ, "cvtpd2dq", SCVT_PD2DQ, 0xE6, OPF_PF2)                                 \
+	SS_SMOV(X, MOVNTDQ, "movntdq", sse_store, SMOV_A128, 0xE7, OPF_P66 | OPF_MEM | OPF_W)      \
+	SS_PINT(X, PSUBSB, "psubsb", PI_PSUBSB, 0xE8)                                              \
+	SS_PINT(X, PSUBSW, "psubsw", PI_PSUBSW, 0xE9)                                              \
+	SS_PINT(X, PMINSW, "pminsw", PI_PMINSW, 0xEA)                                              \
+	SS_PINT(X, POR, "por", PI_POR, 0xEB)                                                       \
+	SS_PINT(X, PADDSB, "paddsb", PI_PADDSB, 0xEC)                                              \
+	SS_PINT(X, PADDSW, "paddsw", PI_PADDSW, 0xED)                                              \
+	SS_PINT(X, PMAXSW, "pmaxsw", PI_PMAXSW, 0xEE)                                              \
+	SS_PINT(X, PXOR, "pxor", PI_PXOR, 0xEF)                                                    \
+	SS_PINT(X, PSLLW, "psllw", PI_PSLLW, 0xF1)                                                 \
+	SS_PINT(X, PSLLD, "pslld", PI_PSLLD, 0xF2)                                                 \
+	SS_PINT(X, PSLLQ, "psllq", PI_PSLLQ, 0xF3)                                                 \
+	SS_PINT(X, PMULUDQ, "pmuludq", PI_PMULUDQ, 0xF4)                                           \
+	SS_PINT(X, PMADDWD, "pmaddwd", PI_PMADDWD, 0xF5)                                           \
+	SS_PINT(X, PSADBW, "psadbw", PI_PSADBW, 0xF6)                                              \
+	SS_PINT(X, PSUBB, "psubb", PI_PSUBB, 0xF8)                                                 \
+	SS_PINT(X, PSUBW, "psubw", PI_PSUBW, 0xF9)                                                 \
+	SS_PINT(X, PSUBD, "psubd", PI_PSUBD, 0xFA)                                                 \
+	SS_PINT(X, PSUBQ, "psubq", PI_PSUBQ, 0xFB)                                                 \
+	SS_PINT(X, PADDB, "paddb", PI_PADDB, 0xFC)                                                 \
+	SS_PINT(X, PADDW, "paddw", PI_PADDW, 0xFD)                                                 \
+	SS_PINT(X, PADDD, "paddd", PI_PADDD, 0xFE)                                                 \
+	SS_MMX(X, MMX_60, 0x60, OPF_CCOPC)                                                         \
+	SS_MMX(X, MMX_70, 0x70, OPF_I8)                                                            \
+	SS_MMX(X, MMX_71, 0x71, OPF_I8)                                                            \
+	SS_MMX(X, MMX_72, 0x72, OPF_I8)                                                            \
+	SS_MMX(X, MMX_73, 0x73, OPF_I8)                                                            \
+	SS_MMX(X, MMX_74, 0x74, 0)                                                                 \
+	SS_MMX(X, MMX_75, 0x75, 0)                                                                 \
+	SS_MMX(X, MMX_76, 0x76, 0)                                                                 \
+	SS_MMX(X, MMX_D0, 0xD0, OPF_CCOPC)                                                         \
+	SS_MMX(X, MMX_E0, 0xE0, OPF_CCOPC)                                                         \
+	SS_MMX(X, MMX_F0, 0xF0, OPF_CCOPC)
 
 #define SS_CPU_OPCODES(X)                                                                          \
 	SS_ALU_ROWS(X, ADD, "add", 0, OPF_LOCK)                                                    \
@@ -228,7 +548,7 @@ enum { M0 = 0, M0F = 1, M0F01 = 2, SS_NMAPS = 3 };
 	X(SCASB, "scasb", scas, 0, M0, 0xAE, ANY, OPF_B)                                           \
 	X(SCASV, "scas", scas, 0, M0, 0xAF, ANY, 0)                                                \
 	X(XLAT, "xlat", xlat, 0, M0, 0xD7, ANY, OPF_B)                                             \
-	X(FWAIT, "fwait", nop, 0, M0, 0x9B, ANY, 0)                                                \
+	X(FWAIT, "fwait", fwait, 0, M0, 0x9B, ANY, 0)                                              \
 	X(SAHF, "sahf", sahf, 0, M0, 0x9E, ANY, 0)                                                 \
 	X(LAHF, "lahf", lahf, 0, M0, 0x9F, ANY, 0)                                                 \
 	X(CMC, "cmc", flagop, 0, M0, 0xF5, ANY, 0)                                                 \
@@ -311,6 +631,7 @@ enum { M0 = 0, M0F = 1, M0F01 = 2, SS_NMAPS = 3 };
 	X(LFENCE, "lfence", nop, 0, M0F, 0xAE, 5, OPF_MODRM | OPF_REGM)                            \
 	X(MFENCE, "mfence", nop, 0, M0F, 0xAE, 6, OPF_MODRM | OPF_REGM)                            \
 	X(SFENCE, "sfence", nop, 0, M0F, 0xAE, 7, OPF_MODRM | OPF_REGM)                            \
-	X(CLFLUSH, "clflush", clflush, 0, M0F, 0xAE, 7, OPF_MODRM | OPF_MEM)
+	X(CLFLUSH, "clflush", clflush, 0, M0F, 0xAE, 7, OPF_MODRM | OPF_MEM)                       \
+	SS_FPU_OPCODES(X)
 
 #endif

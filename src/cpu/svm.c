@@ -388,6 +388,47 @@ void ss_svm_icpt_msr(ss_cpu *c, uint32_t msr, int write)
 		ss_vmexit(c, SS_SVM_EXIT_MSR, (uint64_t)write, 0);
 }
 
+/* The x87/SSE state of an SEV-ES guest lives in its VMSA (cpu-svm-sev.md §9.2, 0x400-0x56F):
+ * FPREG_X87 holds ST(0)..ST(7) as eight significands then eight sign+exponent words, FTW the
+ * abridged tag word (the FXSAVE forms KVM's sev_es_sync_vmsa copies). Reserved MXCSR bits are
+ * dropped on the way in. */
+static void vmsa_fpu_load(ss_cpu_fpu *f, const ss_vmsa *s)
+{
+	f->fcw = s->x87_fcw;
+	f->fsw = s->x87_fsw;
+	f->ftw = s->x87_ftw & 0xff;
+	f->fop = s->x87_fop & 0x7ff;
+	f->fip = s->x87_rip;
+	f->fdp = s->x87_dp;
+	f->mxcsr = s->mxcsr & SS_MXCSR_MASK;
+	unsigned top = (f->fsw >> 11) & 7;
+	for (unsigned k = 0; k < 8; k++) {
+		unsigned r = (top + k) & 7;
+		memcpy(&f->st[r].mant, s->fpreg_x87 + 8 * k, 8);
+		memcpy(&f->st[r].sexp, s->fpreg_x87 + 64 + 2 * k, 2);
+	}
+	memcpy(f->xmm, s->fpreg_xmm, sizeof(f->xmm));
+}
+
+static void vmsa_fpu_save(ss_vmsa *s, const ss_cpu_fpu *f)
+{
+	s->x87_fcw = f->fcw;
+	s->x87_fsw = f->fsw;
+	s->x87_ftw = f->ftw;
+	s->x87_fop = f->fop;
+	s->x87_rip = f->fip;
+	s->x87_dp = f->fdp;
+	s->x87_cs = s->x87_ds = 0;
+	s->mxcsr = f->mxcsr;
+	unsigned top = (f->fsw >> 11) & 7;
+	for (unsigned k = 0; k < 8; k++) {
+		unsigned r = (top + k) & 7;
+		memcpy(s->fpreg_x87 + 8 * k, &f->st[r].mant, 8);
+		memcpy(s->fpreg_x87 + 64 + 2 * k, &f->st[r].sexp, 2);
+	}
+	memcpy(s->fpreg_xmm, f->xmm, sizeof(f->xmm));
+}
+
 /* Keeps what the clean groups cover (clean_state reads back exactly these). */
 static void clean_keep(ss_cpu *c)
 {
@@ -451,6 +492,7 @@ int ss_svm_do_vmexit(ss_cpu *c)
 				s->r11 = c->r.gpr[11], s->r12 = c->r.gpr[12], s->r13 = c->r.gpr[13];
 				s->r14 = c->r.gpr[14], s->r15 = c->r.gpr[15];
 				s->xcr0 = c->r.xcr0;
+				vmsa_fpu_save(s, &c->r.fpu);
 				s->guest_exit_code = c->vx_code;
 				s->guest_exit_info_1 = c->vx_info1;
 				s->guest_exit_info_2 = c->vx_info2;
@@ -472,10 +514,14 @@ int ss_svm_do_vmexit(ss_cpu *c)
 	} else {
 		rc = -1;
 	}
-	/* Host state back; the non-ES guest's other GPRs stay for the hypervisor to save. */
+	/* Host state back; the non-ES guest's other GPRs and its x87/SSE state stay for the
+	 * hypervisor to save (VMRUN and #VMEXIT do not switch them, APM vol. 2 §15.5.1); an ES
+	 * guest's went to its VMSA and the host's come back. */
 	uint64_t g[16];
 	memcpy(g, c->r.gpr, sizeof(g));
 	int es = (c->nested_ctl & SS_NESTED_CTL_SEV_ES) != 0;
+	if (!es)
+		c->host.fpu = c->r.fpu;
 	c->r = c->host;
 	if (!es)
 		for (unsigned k = 0; k < 16; k++)
@@ -500,8 +546,8 @@ int ss_svm_do_vmexit(ss_cpu *c)
 }
 
 /* A VMRUN rule failed: VMEXIT_INVALID in the VMCB, the host state untouched (§1.5). */
-static int vmrun_invalid(ss_cpu *c, uint64_t vmcb_pa, ss_vmcb *v, const char *bad, ss_cpu_exit *exit,
-			 ss_error *err)
+static int vmrun_invalid(ss_cpu *c, uint64_t vmcb_pa, ss_vmcb *v, const char *bad,
+			 ss_cpu_exit *exit, ss_error *err)
 {
 	c->vmrun_rule = bad;
 	v->control.exit_code = SS_SVM_EXIT_INVALID;
@@ -585,15 +631,16 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 			 * validated VMSA page of the ASID) fails VMRUN like a consistency check. */
 			free(s);
 			c->r = c->host;
-			return vmrun_invalid(c, vmcb_pa, v,
-					     "SEV-ES VMSA not readable or not a VMSA page of the ASID",
-					     exit, err);
+			return vmrun_invalid(
+			    c, vmcb_pa, v,
+			    "SEV-ES VMSA not readable or not a VMSA page of the ASID", exit, err);
 		}
 		STATE_LOAD(&c->r, s);
 		uint64_t g[16] = {s->rax, s->rcx, s->rdx, s->rbx, s->rsp, s->rbp, s->rsi, s->rdi,
 				  s->r8,  s->r9,  s->r10, s->r11, s->r12, s->r13, s->r14, s->r15};
 		memcpy(c->r.gpr, g, sizeof(g));
 		c->r.xcr0 = s->xcr0 ? s->xcr0 : 1;
+		vmsa_fpu_load(&c->r.fpu, s);
 		c->vmpl = s->vmpl;
 		sev_features = s->sev_features;
 		/* The GHCB MSR from the VMCB (§6). */

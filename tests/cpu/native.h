@@ -31,7 +31,25 @@ typedef struct native_ctx {
 	uint64_t insn_at; /* address of the instruction under test */
 	void (*entry)(void);
 	uint8_t *altstack;
+	/* Set before native_build: the code also loads the x87/SSE state from native_fx_in() with
+	 * FXRSTOR64 and stores it to native_fx_out() with FXSAVE64 (the host's own state is saved
+	 * and restored around the run). */
+	int fx;
 } native_ctx;
+
+/* 512-byte FXSAVE images in the state page (16-byte aligned). */
+static inline uint8_t *native_fx_in(native_ctx *n)
+{
+	return (uint8_t *)n->st + 1024;
+}
+static inline uint8_t *native_fx_out(native_ctx *n)
+{
+	return (uint8_t *)n->st + 1536;
+}
+static inline uint8_t *native_fx_host(native_ctx *n)
+{
+	return (uint8_t *)n->st + 2048;
+}
 
 static sigjmp_buf native_jb;
 static volatile int native_sig;
@@ -99,6 +117,12 @@ static inline void native_build(native_ctx *n, const uint8_t *insn, unsigned len
 	static const unsigned saved[] = {3, 5, 12, 13, 14, 15}; /* rbx rbp r12-r15 */
 	for (unsigned k = 0; k < 6; k++)
 		p = emit_pp(p, 0x50, saved[k]);
+	if (n->fx) {
+		*p++ = 0x48, *p++ = 0xB8, p = emit64(p, (uint64_t)(uintptr_t)native_fx_host(n));
+		*p++ = 0x48, *p++ = 0x0F, *p++ = 0xAE, *p++ = 0x00; /* fxsave64 [rax] */
+		*p++ = 0x48, *p++ = 0xB8, p = emit64(p, (uint64_t)(uintptr_t)native_fx_in(n));
+		*p++ = 0x48, *p++ = 0x0F, *p++ = 0xAE, *p++ = 0x08; /* fxrstor64 [rax] */
+	}
 	*p++ = 0x48, *p++ = 0xB8, p = emit64(p, (uint64_t)(uintptr_t)&st->host_rsp); /* mov rax */
 	*p++ = 0x48, *p++ = 0x89, *p++ = 0x20;				      /* mov [rax], rsp */
 	*p++ = 0x48, *p++ = 0xBC, p = emit64(p, (uint64_t)(uintptr_t)st->in); /* mov rsp, in */
@@ -119,6 +143,12 @@ static inline void native_build(native_ctx *n, const uint8_t *insn, unsigned len
 	for (unsigned k = 0; k < 14; k++)
 		p = emit_pp(p, 0x50, rorder[k]);
 	*p++ = 0xFC; /* cld */
+	if (n->fx) {
+		*p++ = 0x48, *p++ = 0xB8, p = emit64(p, (uint64_t)(uintptr_t)native_fx_out(n));
+		*p++ = 0x48, *p++ = 0x0F, *p++ = 0xAE, *p++ = 0x00; /* fxsave64 [rax] */
+		*p++ = 0x48, *p++ = 0xB8, p = emit64(p, (uint64_t)(uintptr_t)native_fx_host(n));
+		*p++ = 0x48, *p++ = 0x0F, *p++ = 0xAE, *p++ = 0x08; /* fxrstor64 [rax] */
+	}
 	*p++ = 0x48, *p++ = 0xB8, p = emit64(p, (uint64_t)(uintptr_t)&st->host_rsp);
 	*p++ = 0x48, *p++ = 0x8B, *p++ = 0x20; /* mov rsp, [rax] */
 	for (int k = 5; k >= 0; k--)

@@ -510,6 +510,47 @@ TEST(real_and_protected_mode_guests)
 	hv_free(&h);
 }
 
+/* x87/SSE state across VMRUN/#VMEXIT: a plain SVM guest shares the register file with the host
+ * (nothing is switched, APM vol. 2 §15.5.1); an SEV-ES guest's comes from its VMSA (0x400-0x56F)
+ * and goes back there, and the host's returns. */
+TEST(fpu_state_across_vmrun)
+{
+	hv h;
+	REQUIRE(hv_init(&h) == 0);
+	ss_cpu_regs *r = ss_cpu_regs_of(h.c);
+	h.v->save.cr4 = 0x20 | 0x200; /* PAE, OSFXSR */
+	memset(&r->fpu.xmm[3], 0x5a, 16);
+	/* movq rax, xmm3; pcmpeqd xmm3, xmm3; hlt */
+	gcode(&h, GCODE, "66480f7ed8660f76dbf4");
+	CHECK(hv_run(&h) == SS_SVM_EXIT_HLT);
+	CHECK(h.v->save.rax == 0x5a5a5a5a5a5a5a5aull);
+	CHECK(r->fpu.xmm[3].q[0] == ~0ull && r->fpu.xmm[3].q[1] == ~0ull);
+	hv_free(&h);
+
+	REQUIRE(hv_init(&h) == 0);
+	r = ss_cpu_regs_of(h.c);
+	ss_vmcb_control *k = &h.v->control;
+	k->nested_ctl |= SS_NESTED_CTL_SEV | SS_NESTED_CTL_SEV_ES;
+	k->vmsa_pa = 0x300000;
+	h.v->save.cr4 = 0x20 | 0x200;
+	memcpy(h.ram.ram + 0x300000, &h.v->save, sizeof(h.v->save));
+	ss_vmsa *vs = (ss_vmsa *)(h.ram.ram + 0x300000);
+	vs->mxcsr = 0x1f80;
+	vs->x87_fcw = 0x37f;
+	memset(vs->fpreg_xmm + 3 * 16, 0x21, 16);
+	memset(&r->fpu.xmm[3], 0x77, 16); /* the host's */
+	/* movq rax, xmm3 (into the VMSA's RAX); pcmpeqd xmm3, xmm3; hlt */
+	gcode(&h, GCODE, "66480f7ed8660f76dbf4");
+	CHECK(hv_run(&h) == SS_SVM_EXIT_HLT);
+	CHECK(vs->rax == 0x2121212121212121ull);
+	uint64_t q;
+	memcpy(&q, vs->fpreg_xmm + 3 * 16 + 8, 8);
+	CHECK(q == ~0ull);
+	CHECK(vs->mxcsr == 0x1f80 && vs->x87_fcw == 0x37f);
+	CHECK(r->fpu.xmm[3].q[0] == 0x7777777777777777ull); /* host state back */
+	hv_free(&h);
+}
+
 TEST_MAIN(cpuid_intercept_roundtrip_with_nrip, vmcb_clean_bits, vmrun_consistency_checks,
 	  nested_page_faults, ioio_msr_exception_vmmcall_intercepts, event_injection_and_budget,
-	  sev_es_cpuid_becomes_vc, real_and_protected_mode_guests)
+	  sev_es_cpuid_becomes_vc, real_and_protected_mode_guests, fpu_state_across_vmrun)
