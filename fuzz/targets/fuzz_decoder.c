@@ -9,7 +9,9 @@
  * 7 run as an SVM guest under a VMCB whose controls come from the input); [10] bits 0-1 the mode
  * the code starts in (64-bit, 32-bit compatibility, 32-bit protected with 32-bit or, with bit 2,
  * PAE paging, real mode); [12] events (bit 0 an INTR with vector [13], 1 an NMI, 2 TF, 3 an
- * instruction breakpoint at CODE + [14], 4 GIF=0); [1..63] seeds (the guest's int_ctl,
+ * instruction breakpoint at CODE + [14], 4 GIF=0); [11] bit 1 CR4.OSFXSR + OSXMMEXCPT, bit 2
+ * CR0.TS, bit 3 CR0.EM, bit 4 XCR0 = x87|SSE (MXCSR, x87 control word and XMM registers come from
+ * seeds); [1..63] seeds (the guest's int_ctl,
  * int_vector [15] and int_state among them). Every offset is decoded in every mode. */
 #include <softsev/cpu.h>
 #include <stdint.h>
@@ -117,6 +119,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r->cr0 |= 0x10000;
 	r->cr4 = 0x20 | (fl & 8 ? 0x100000 : 0) | (fl & 0x10 ? 0x200000 : 0) | 0x40000;
 	ss_cpu_set_long_mode(c, (fl & 2) != 0);
+	/* x87/SSE: the enable bits and the state (MXCSR any value LDMXCSR accepts). */
+	if (data[11] & 2)
+		r->cr4 |= 0x600;
+	if (data[11] & 4)
+		r->cr0 |= 0x8;
+	if (data[11] & 8)
+		r->cr0 |= 0x4;
+	if (data[11] & 0x10)
+		r->xcr0 = 3;
+	r->fpu.mxcsr = (uint32_t)seed(data, 40) & 0xffff;
+	r->fpu.fcw = (uint16_t)seed(data, 41);
+	for (unsigned k = 0; k < 16; k++) {
+		r->fpu.xmm[k].q[0] = seed(data, 42 + k);
+		r->fpu.xmm[k].q[1] = seed(data, 58 + k);
+	}
 	if (!(fl & 0x20))
 		r->efer &= ~0x800ull;
 	for (unsigned k = 0; k < 16; k++)

@@ -383,10 +383,10 @@ int ss_cpu_disasm(const uint8_t *bytes, size_t len, char *buf, size_t bufsize)
 	const char *name = ss_insn_name(&i);
 	if (bufsize) {
 		unsigned fl = ss_insn_flags(&i);
-		if (fl & OPF_CCOPC) {
+		size_t nl = strlen(name);
+		if ((fl & OPF_CCOPC) && nl > 2 && !strcmp(name + nl - 2, "cc")) {
 			/* "jcc" -> "jne" etc. */
-			snprintf(buf, bufsize, "%.*s%s", (int)strlen(name) - 2, name,
-				 cc[i.aux & 15]);
+			snprintf(buf, bufsize, "%.*s%s", (int)nl - 2, name, cc[i.aux & 15]);
 		} else {
 			snprintf(buf, bufsize, "%s", name);
 		}

@@ -388,6 +388,15 @@ void ss_svm_icpt_msr(ss_cpu *c, uint32_t msr, int write)
 		ss_vmexit(c, SS_SVM_EXIT_MSR, (uint64_t)write, 0);
 }
 
+/* The host state VMRUN saves and #VMEXIT restores: everything but the x87/SSE state, which only
+ * an SEV-ES guest switches (the copy of these 400 bytes would be most of a round trip's cost). */
+_Static_assert(offsetof(ss_cpu_regs, fpu) + sizeof(ss_cpu_fpu) == sizeof(ss_cpu_regs),
+	       "the x87/SSE state is the last member of ss_cpu_regs");
+static inline void regs_copy_nofpu(ss_cpu_regs *d, const ss_cpu_regs *s)
+{
+	memcpy(d, s, offsetof(ss_cpu_regs, fpu));
+}
+
 /* The x87/SSE state of an SEV-ES guest lives in its VMSA (cpu-svm-sev.md §9.2, 0x400-0x56F):
  * FPREG_X87 holds ST(0)..ST(7) as eight significands then eight sign+exponent words, FTW the
  * abridged tag word (the FXSAVE forms KVM's sev_es_sync_vmsa copies). Reserved MXCSR bits are
@@ -520,9 +529,9 @@ int ss_svm_do_vmexit(ss_cpu *c)
 	uint64_t g[16];
 	memcpy(g, c->r.gpr, sizeof(g));
 	int es = (c->nested_ctl & SS_NESTED_CTL_SEV_ES) != 0;
-	if (!es)
-		c->host.fpu = c->r.fpu;
-	c->r = c->host;
+	regs_copy_nofpu(&c->r, &c->host);
+	if (es)
+		c->r.fpu = c->host.fpu;
 	if (!es)
 		for (unsigned k = 0; k < 16; k++)
 			if (k != SS_RAX && k != SS_RSP)
@@ -618,7 +627,9 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 	if (bad)
 		return vmrun_invalid(c, vmcb_pa, v, bad, exit, err);
 	ss_vmcb_control *k = &v->control;
-	c->host = c->r;
+	regs_copy_nofpu(&c->host, &c->r);
+	if (k->nested_ctl & SS_NESTED_CTL_SEV_ES)
+		c->host.fpu = c->r.fpu; /* the ES guest's own comes from its VMSA */
 	c->host.rflags = ss_flags_get(c) | 2;
 	c->lf_op = LF_NONE;
 	uint64_t sev_features = 0;
@@ -630,7 +641,7 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 			/* §9.3: a VMSA the memory refuses (outside DRAM; for SNP not an assigned,
 			 * validated VMSA page of the ASID) fails VMRUN like a consistency check. */
 			free(s);
-			c->r = c->host;
+			regs_copy_nofpu(&c->r, &c->host);
 			return vmrun_invalid(
 			    c, vmcb_pa, v,
 			    "SEV-ES VMSA not readable or not a VMSA page of the ASID", exit, err);
