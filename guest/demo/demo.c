@@ -104,8 +104,8 @@ static void work(void)
 
 void guest_main(uint64_t arg __attribute__((unused)))
 {
-	con_printf("Hello from softsev's demo guest, a %s guest.\n",
-		   guest_sev_status & 1 ? "SEV" : "plain");
+	con_printf("Hello from softsev's demo guest, %s guest.\n",
+		   guest_sev_status & 1 ? "an SEV" : "a plain");
 	show_cpu();
 	show_sev();
 	hypercall();

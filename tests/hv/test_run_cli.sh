@@ -47,7 +47,7 @@ printf '\xe6\x80' >"$d/port.bin"
 mkdir "$d/owner"
 "$B" run --mode sev --owner-dir "$d/owner" >"$d/out" 2>"$d/err"; rc=$?
 digest=$(sed -n 's/^run: launch digest: \([0-9a-f]\{64\}\)$/\1/p' "$d/err")
-[ $rc = 0 ] && grep -q "^Hello from softsev's demo guest, a SEV guest.$" "$d/out" &&
+[ $rc = 0 ] && grep -q "^Hello from softsev's demo guest, an SEV guest.$" "$d/out" &&
   grep -q "SEV_STATUS (MSR 0xC0010131) = 0x1: SEV" "$d/out" && grep -q "(C-bit set)" "$d/out" &&
   grep -q "9592 primes" "$d/out" && ! grep -q FAIL "$d/out" &&
   grep -q "^run: launch measurement: [0-9a-f]\{64\} mnonce [0-9a-f]\{32\}$" "$d/err" &&
