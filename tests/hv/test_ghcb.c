@@ -282,6 +282,9 @@ TEST(msr_unimplemented_and_bogus)
 	CHECK_CONTAINS(err.msg, "PSC_REQ (0x014) is not implemented");
 	CHECK(ss_ghcb_handle(&v, SS_GHCB_MSR_AP_RESET_HOLD_REQ, &res, &err) == SS_ENOTIMPL);
 	CHECK(ss_ghcb_handle(&v, SS_GHCB_MSR_RUN_VMPL_REQ, &res, &err) == SS_ENOTIMPL);
+	CHECK_CONTAINS(err.msg, "RUN_VMPL_REQ");
+	CHECK(ss_ghcb_handle(&v, SS_GHCB_MSR_AP_JUMP_TABLE, &res, &err) == SS_ENOTIMPL);
+	CHECK(res.action == SS_GHCB_TERMINATE && res.msr_protocol);
 	/* A response code, and a code nobody defines. */
 	CHECK(ss_ghcb_handle(&v, SS_GHCB_MSR_SEV_INFO_RESP, &res, &err) == SS_EINVAL);
 	CHECK_CONTAINS(err.msg, "SEV_INFO_RESP");
