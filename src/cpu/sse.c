@@ -554,7 +554,10 @@ static int has_denormal(const ss_cpu_xmm *r, int dbl, unsigned lanes)
  * are ORed into MXCSR; an unmasked one raises #XM (#UD with CR4.OSXMMEXCPT = 0) with MXCSR's
  * flags updated and the destination unchanged. An unmasked pre-computation exception (IE, DE,
  * ZE) stops the operation, so only those flags are reported. res: the result lanes when the
- * operation rounds a result (underflow possible), else NULL. */
+ * operation rounds a result (underflow possible), else NULL. Known approximation: with an
+ * unmasked overflow or underflow the hardware reports PE only when the result rounded to an
+ * unbounded exponent is inexact; the masked host run reports it when the delivered (denormal or
+ * overflowed) result is, so PE can be set where the hardware leaves it clear. */
 static void fp_done(ss_cpu *c, uint32_t after, const ss_cpu_xmm *res, int dbl, unsigned lanes)
 {
 	uint32_t mx = c->r.fpu.mxcsr, flags = after & 0x3f, unmasked = ~(mx >> 7) & 0x3f;

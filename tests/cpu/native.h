@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 
 typedef struct native_regs {
 	uint64_t gpr[16];
@@ -54,8 +55,19 @@ static inline uint8_t *native_fx_host(native_ctx *n)
 static sigjmp_buf native_jb;
 static volatile int native_sig;
 
-static void native_handler(int sig)
+/* The SSE state at the fault (MXCSR with the flags the faulting instruction set, XMM0-15), from
+ * the signal frame. */
+static volatile uint32_t native_fault_mxcsr;
+static uint8_t native_fault_xmm[256];
+
+static void native_handler(int sig, siginfo_t *si, void *uc)
 {
+	(void)si;
+	const ucontext_t *u = uc;
+	if (u && u->uc_mcontext.fpregs) {
+		native_fault_mxcsr = u->uc_mcontext.fpregs->mxcsr;
+		memcpy(native_fault_xmm, u->uc_mcontext.fpregs->_xmm, 256);
+	}
 	native_sig = sig;
 	siglongjmp(native_jb, 1);
 }
@@ -72,8 +84,8 @@ static inline int native_init(native_ctx *n)
 	sigaltstack(&ss, NULL);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = native_handler;
-	sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+	sa.sa_sigaction = native_handler;
+	sa.sa_flags = SA_ONSTACK | SA_NODEFER | SA_SIGINFO;
 	sigaction(SIGFPE, &sa, NULL);
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGILL, &sa, NULL);

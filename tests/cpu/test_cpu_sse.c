@@ -583,6 +583,19 @@ static int cmp_fpu(const char *what, const ss_cpu_fpu *f, const uint8_t *fx)
 	return bad;
 }
 
+/* The one known difference (sse.c fp_done): after an unmasked overflow or underflow the
+ * interpreter may report PE where the hardware, rounding to an unbounded exponent, does not. */
+static unsigned pe_approx_seen;
+static int pe_approx(uint32_t interp, uint32_t native)
+{
+	uint32_t unmasked = ~(native >> 7) & 0x3f;
+	if ((interp ^ native) == 0x20 && (interp & 0x20) && (native & unmasked & 0x18)) {
+		pe_approx_seen++;
+		return 1;
+	}
+	return 0;
+}
+
 static void diff_one(ss_cpu *cpu, const tmpl *t)
 {
 	gen g;
@@ -626,6 +639,15 @@ static void diff_one(ss_cpu *cpu, const tmpl *t)
 		if (ex.reason != SS_CPU_EXIT_EXCEPTION || ex.vector != want) {
 			printf("# %s: native signal %d, interpreter exit %s vector %u\n", what, sig,
 			       ss_cpu_exit_name(ex.reason), ex.vector);
+			bad = 1;
+		} else if (sig == SIGFPE &&
+			   (r->fpu.mxcsr != native_fault_mxcsr ||
+			    memcmp(r->fpu.xmm, native_fault_xmm, 256)) &&
+			   !pe_approx(r->fpu.mxcsr, native_fault_mxcsr)) {
+			/* #XM: the flags set and the registers left as they were */
+			printf("# %s: #XM mxcsr interp %08x native %08x%s\n", what, r->fpu.mxcsr,
+			       native_fault_mxcsr,
+			       memcmp(r->fpu.xmm, native_fault_xmm, 256) ? ", XMM differ" : "");
 			bad = 1;
 		}
 	} else if (ex.reason != SS_CPU_EXIT_LIMIT) {
@@ -710,7 +732,8 @@ TEST(differential_sse)
 	for (size_t k = 0; k < sizeof(T) / sizeof(T[0]); k++)
 		for (int rep = 0; rep < 300; rep++)
 			diff_one(cpu, &T[k]);
-	printf("# %u cases (%u faulting), %u mismatches\n", cases, faults, failures);
+	printf("# %u cases (%u faulting), %u mismatches; %u #XM with the known PE approximation\n",
+	       cases, faults, failures, pe_approx_seen);
 	CHECK(cases > 40000);
 	CHECK(faults > 100);
 	CHECK(failures == 0);
