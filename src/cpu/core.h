@@ -240,7 +240,17 @@ typedef struct ss_cpu {
 	uint8_t shadow_armed; /* interrupt_shadow has covered one instruction boundary */
 	uint8_t shadow_movss; /* the shadow comes from MOV SS / POP SS: it also holds back #DB */
 	uint8_t step_tf, step_rf; /* TF / RF at the start of the instruction single-stepped */
-	uint32_t dlv_seq;	  /* events delivered (ss_deliver_event), to spot INT n & co */
+	/* Data and I/O breakpoints (debug.c). dbg_data: DR0-3 enabled as data breakpoints; while
+	 * nonzero the TLB keeps no host pointers, so every data access takes the slow path in
+	 * mmu.c, the only place that matches them (the fast path costs nothing extra). */
+	uint8_t dbg_data;
+	uint8_t dbg_hit;  /* DR6.Bn of data breakpoints hit by the instruction executing */
+	uint8_t dbg_held; /* hits held back by a MOV SS / POP SS shadow to the next boundary */
+	uint8_t dbg_io;	  /* I/O breakpoints hit by an IN/OUT that left to the host (ss_cpu_skip) */
+	uint16_t dbg_pend; /* DR6 bits of a #DB trap taken when ss_cpu_run starts */
+	uint8_t exc_rf;	   /* the exception being raised is a fault: RF in the pushed RFLAGS */
+	uint8_t dlv_rf;	   /* ... handed to the event delivery (exception.c, far.c) */
+	uint32_t dlv_seq;  /* events delivered (ss_deliver_event), to spot INT n & co */
 	uint32_t step_seq;
 	uint32_t int_ctl, int_vector;	   /* guest V_TPR, V_IRQ, V_INTR_* (VMCB 0x060, 0x064) */
 	uint64_t blk_rip, blk_pa, blk_gpa; /* linear, physical, guest-physical of the block */
@@ -257,6 +267,9 @@ typedef struct ss_cpu {
 /* ---- exceptions (exception.c) ---- */
 _Noreturn void ss_raise(ss_cpu *c, int vec, uint32_t err, int has_err);
 _Noreturn void ss_raise_pf(ss_cpu *c, uint64_t lin, uint32_t err);
+/* #DB with RIP = c->insn_rip; fault = 1 for a fault-class #DB that sets RF in the pushed RFLAGS
+ * (general detect), 0 for an instruction breakpoint or a trap (exception.c). */
+_Noreturn void ss_raise_db(ss_cpu *c, int fault);
 #define RAISE_UD(c)  ss_raise((c), EXC_UD, 0, 0)
 #define RAISE_GP0(c) ss_raise((c), EXC_GP, 0, 1)
 /* Delivers an event through the 64-bit IDT (interrupt/trap gates, privilege change through the
@@ -668,6 +681,12 @@ int ss_ev_before(ss_cpu *c);
 void ss_ev_after(ss_cpu *c, const ss_insn *i);
 /* Instruction breakpoints and the single-step state at a boundary (debug.c); 1 = run alone. */
 int ss_debug_before(ss_cpu *c);
+/* Recomputes dbg_data from DR7 after DR7 may have changed; flushes the TLB when it does. */
+void ss_debug_sync(ss_cpu *c);
+/* A data access of n bytes at lin by the instruction executing (mmu.c slow path). */
+void ss_debug_access(ss_cpu *c, uint64_t lin, unsigned n, int write);
+/* DR6.Bn of the I/O breakpoints an access of size bytes at port matches (CR4.DE). */
+unsigned ss_debug_io(ss_cpu *c, uint16_t port, unsigned size);
 /* HLT: 1 if an event pending now would wake the CPU right after the HLT. */
 int ss_ev_wakes_hlt(ss_cpu *c);
 /* Guest CR8 with V_INTR_MASKING maps to V_TPR (returns 1 when handled). */

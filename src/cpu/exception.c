@@ -9,6 +9,17 @@ _Noreturn void ss_raise(ss_cpu *c, int vec, uint32_t err, int has_err)
 	c->exc_err = err;
 	c->exc_has_err = (uint8_t)has_err;
 	c->exc_rip = c->insn_rip;
+	c->exc_rf = 1; /* every exception raised this way is a fault (see ss_deliver_event) */
+	longjmp(c->jb, 1);
+}
+
+_Noreturn void ss_raise_db(ss_cpu *c, int fault)
+{
+	c->exc_vec = EXC_DB;
+	c->exc_err = 0;
+	c->exc_has_err = 0;
+	c->exc_rip = c->insn_rip;
+	c->exc_rf = (uint8_t)(fault != 0);
 	longjmp(c->jb, 1);
 }
 
@@ -32,12 +43,13 @@ void ss_sys_read(ss_cpu *c, uint64_t lin, void *buf, unsigned n)
 	c->r.cpl = 0;
 	uint64_t fl = c->r.rflags;
 	c->r.rflags &= ~(uint64_t)F_AC;
-	uint8_t *p = buf;
+	uint8_t *p = buf, hit = c->dbg_hit; /* implicit: matches no data breakpoint (debug.c) */
 	for (unsigned k = 0; k < n; k += 8) {
 		unsigned m = n - k < 8 ? n - k : 8;
 		uint64_t v = ss_lin_read(c, lin + k, m, SS_CPU_ACC_READ);
 		memcpy(p + k, &v, m);
 	}
+	c->dbg_hit = hit;
 	c->r.cpl = cpl;
 	c->r.rflags = fl;
 }
@@ -48,11 +60,30 @@ static int has_error_code(int vec)
 	       vec == EXC_VC;
 }
 
+/* RF in the RFLAGS image an event pushes: set for a fault-class exception other than an
+ * instruction-breakpoint #DB, so that IRET back to the faulting instruction does not hit its
+ * instruction breakpoint again (Intel SDM vol. 3 §17.3.1.1: "for any fault-class exception
+ * except a debug exception generated in response to an instruction breakpoint, the value pushed
+ * for RF is 1"; APM vol. 2 §13.1 describes RF's role for the restarted instruction). Traps,
+ * interrupts, INT n/INT3/INTO and EVENTINJ push RFLAGS as it is. c->dlv_rf is set by the run
+ * loop from exc_rf (ss_raise / ss_raise_db) for the one delivery it starts. */
+static void deliver_done(ss_cpu *c, int vec)
+{
+	c->dlv_rf = 0;
+	/* The frame pushes and descriptor reads were implicit accesses (debug.c). */
+	c->dbg_hit = 0;
+	/* Entering the #DB handler clears DR7.GD so the handler can use the debug registers
+	 * (DR7.GD in APM vol. 2 §13.1.1; Intel SDM vol. 3 §17.2.4). */
+	if (vec == EXC_DB)
+		c->r.dr[7] &= ~0x2000ull;
+}
+
 void ss_deliver_event(ss_cpu *c, int vec, int has_err, uint32_t err, int soft, uint64_t ret_rip)
 {
 	c->dlv_seq++;
 	if (!(c->r.efer & EFER_LMA)) {
 		ss_deliver_legacy(c, vec, has_err, err, soft, ret_rip); /* far.c */
+		deliver_done(c, vec);
 		return;
 	}
 	uint32_t ext = soft ? 0 : 1;
@@ -90,7 +121,7 @@ void ss_deliver_event(ss_cpu *c, int vec, int has_err, uint32_t err, int soft, u
 		ss_raise(c, EXC_GP, (sel & 0xfffcu) + ext, 1);
 
 	uint64_t old_rsp = c->r.gpr[SS_RSP], old_ss = c->r.seg[SS_SEG_SS].sel;
-	uint64_t old_fl = ss_flags_get(c);
+	uint64_t old_fl = ss_flags_get(c) | (c->dlv_rf ? F_RF : 0);
 	uint16_t old_cs = c->r.seg[SS_SEG_CS].sel;
 	uint64_t rsp = old_rsp;
 	if (ncpl < c->r.cpl || ist) {
@@ -133,5 +164,6 @@ void ss_deliver_event(ss_cpu *c, int vec, int has_err, uint32_t err, int soft, u
 	ss_mode_update(c); /* from compatibility mode into 64-bit code */
 	c->r.rip = target;
 	c->brk = 1;
+	deliver_done(c, vec);
 	(void)has_error_code;
 }

@@ -124,6 +124,14 @@ void ss_cpu_set_long_mode(ss_cpu *c, bool user)
 void ss_cpu_skip(ss_cpu *c, const ss_cpu_exit *exit)
 {
 	c->r.rip += exit->insn_len;
+	/* The instruction completes here: its I/O breakpoint and single-step traps come first
+	 * at the next ss_cpu_run (debug.c). TF cannot have changed under an IN/OUT/RDMSR/WRMSR. */
+	if (exit->reason == SS_CPU_EXIT_IO || exit->reason == SS_CPU_EXIT_MSR) {
+		c->dbg_pend |= c->dbg_io;
+		if (c->r.rflags & F_TF)
+			c->dbg_pend |= 0x4000; /* BS */
+	}
+	c->dbg_io = 0;
 }
 
 _Noreturn void ss_exit_insn(ss_cpu *c, int reason)
@@ -141,7 +149,9 @@ _Noreturn void ss_exit_after(ss_cpu *c, int reason)
 	c->exit->reason = reason;
 	c->exit->insn_len = c->cur ? c->cur->len : 0;
 	if (c->cur)
-		c->cur++; /* retired: counted by the run loop's fix-up */
+		c->cur++;	   /* retired: counted by the run loop's fix-up */
+	c->dbg_pend |= c->dbg_hit; /* completed: its data breakpoint trap comes next run */
+	c->dbg_hit = 0;
 	longjmp(c->jb, 2);
 }
 
@@ -342,7 +352,9 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 	c->in_exc = 0;
 	c->brk = 0; /* not ended by the mode update above */
 	c->cur = NULL;
+	c->dlv_rf = 0;
 	ss_ev_update(c);
+	ss_debug_sync(c); /* DR7 may have been changed through ss_cpu_regs_of */
 	int jr = setjmp(c->jb);
 	if (jr && c->cur) {
 		/* Left in the middle of a block: count what retired before the instruction. */
@@ -402,6 +414,7 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 		c->in_exc_has_err = c->exc_has_err;
 		c->in_exc_err = c->exc_err;
 		c->cur = NULL;
+		c->dlv_rf = c->exc_rf; /* RF in the pushed image of a fault (exception.c) */
 		ss_deliver_event(c, c->exc_vec, c->exc_has_err, c->exc_err, 0, c->r.rip);
 		c->in_exc = 0;
 	}
@@ -422,6 +435,17 @@ int ss_cpu_run(ss_cpu *c, uint64_t max_insns, ss_cpu_exit *exit, ss_error *err)
 				 c->event_inj_err, 0, c->r.rip);
 		c->in_exc = 0;
 	}
+	if (c->dbg_pend) {
+		/* The #DB trap of an instruction the host completed (ss_cpu_skip, ss_exit_after).
+		 */
+		c->r.dr[6] |= c->dbg_pend;
+		c->dbg_pend = 0;
+		c->dbg_io = 0;
+		c->insn_rip = c->r.rip;
+		c->cur = NULL;
+		ss_raise_db(c, 0);
+	}
+	c->dbg_io = 0;
 	run_blocks(c);
 	exit->reason = SS_CPU_EXIT_LIMIT;
 out:

@@ -371,7 +371,8 @@ static void deliver_real(ss_cpu *c, int vec, uint64_t ret_rip)
 	uint8_t e[4];
 	ss_sys_read(c, c->r.idtr.base + (uint64_t)vec * 4, e, 4);
 	uint64_t fl = ss_flags_get(c);
-	uint64_t frame[3] = {fl & 0xffff, c->r.seg[SS_SEG_CS].sel, ret_rip & 0xffff};
+	uint64_t frame[3] = {(fl | (c->dlv_rf ? F_RF : 0)) & 0xffff, c->r.seg[SS_SEG_CS].sel,
+			     ret_rip & 0xffff};
 	push_all(c, frame, 3, 2);
 	ss_flags_set(c, fl & ~(uint64_t)(F_IF | F_TF | F_AC | F_RF));
 	real_cs(c, (uint16_t)(e[2] | (e[3] << 8)));
@@ -453,7 +454,8 @@ void ss_deliver_legacy(ss_cpu *c, int vec, int has_err, uint32_t err, int soft, 
 		c->r.gpr[SS_RSP] = nsp;
 		ss_set_cpl(c, ncpl);
 	}
-	frame[nf++] = fl & (gsz == 4 ? 0xffffffffu : 0xffffu);
+	/* RF in the image of a fault (exception.c ss_deliver_event). */
+	frame[nf++] = (fl | (c->dlv_rf ? F_RF : 0)) & (gsz == 4 ? 0xffffffffu : 0xffffu);
 	frame[nf++] = c->r.seg[SS_SEG_CS].sel;
 	frame[nf++] = ret_rip & (gsz == 4 ? 0xffffffffu : 0xffffu);
 	if (has_err)

@@ -589,7 +589,9 @@ static ss_tlb_entry *translate(ss_cpu *c, uint64_t lin, int k)
 	if (code_page_find(c, t.ppn) >= 0)
 		t.perm &= (uint16_t) ~((1u << 1) | (1u << 4) | (1u << 7)); /* writes: slow path */
 	t.host = NULL;
-	if (c->cfg.mem->page) {
+	/* No host pointer while data breakpoints are armed: every data access then comes through
+	 * mem_access, which matches them (debug.c), and the inline fast path needs no test. */
+	if (c->cfg.mem->page && !c->dbg_data) {
 		ss_cpu_access a;
 		fill_access(c, &a, t.ppn << 12, k == K_X ? SS_CPU_ACC_FETCH : SS_CPU_ACC_READ);
 		a.gpa = t.gpn << 12;
@@ -666,12 +668,14 @@ static void mem_access(ss_cpu *c, uint64_t lin, uint8_t *buf, unsigned n, int k)
 		ss_tlb_entry *e = translate(c, lin, k);
 		ss_tlb_entry copy = *e;
 		access_piece(c, &copy, lin, buf, n, k);
-		return;
+	} else {
+		ss_tlb_entry a = *translate(c, lin, k);
+		ss_tlb_entry b = *translate(c, lin + first, k);
+		access_piece(c, &a, lin, buf, first, k);
+		access_piece(c, &b, lin + first, buf + first, n - first, k);
 	}
-	ss_tlb_entry a = *translate(c, lin, k);
-	ss_tlb_entry b = *translate(c, lin + first, k);
-	access_piece(c, &a, lin, buf, first, k);
-	access_piece(c, &b, lin + first, buf + first, n - first, k);
+	if (__builtin_expect(c->dbg_data != 0, 0))
+		ss_debug_access(c, lin, n, k == K_W);
 }
 
 uint64_t ss_lin_read(ss_cpu *c, uint64_t lin, unsigned n, int kind)

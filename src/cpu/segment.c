@@ -15,11 +15,12 @@ _Noreturn void ss_unsupported(ss_cpu *c, const char *what)
 /* Implicit supervisor write of a system structure (descriptor accessed/busy bits, frames). */
 static void sys_write(ss_cpu *c, uint64_t lin, unsigned n, uint64_t v)
 {
-	uint8_t cpl = c->r.cpl;
+	uint8_t cpl = c->r.cpl, hit = c->dbg_hit; /* implicit: no data breakpoint (debug.c) */
 	uint64_t fl = c->r.rflags;
 	c->r.cpl = 0;
 	c->r.rflags &= ~(uint64_t)F_AC;
 	ss_lin_write(c, lin, n, v);
+	c->dbg_hit = hit;
 	c->r.cpl = cpl;
 	c->r.rflags = fl;
 }

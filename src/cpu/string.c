@@ -1,7 +1,8 @@
 /* String instructions MOVS/CMPS/STOS/LODS/SCAS with REP/REPE/REPNE. A REP instruction runs in
  * chunks: after SS_REP_CHUNK iterations RIP is left on the instruction so interrupts and the
  * instruction budget are honoured; RCX/RSI/RDI always reflect the iterations done, so a fault in
- * the middle restarts correctly (APM vol. 3 "REP"). */
+ * the middle restarts correctly (APM vol. 3 "REP"), and so does the #DB trap of a data breakpoint
+ * (debug.c), taken after the iteration that hit it. */
 #include "cpu/core.h"
 #include "cpu/ops.h"
 
@@ -100,6 +101,12 @@ static void string_op(ss_cpu *c, const ss_insn *i, int kind)
 		 */
 		if (cmp && (i->rep == 3 ? !ss_zf(c) : ss_zf(c)))
 			return;
+		/* A data breakpoint hit: the #DB trap comes after this iteration (debug.c). */
+		if (__builtin_expect(c->dbg_hit != 0, 0) && areg(c, &s, SS_RCX) != 0) {
+			c->r.rip -= i->len;
+			c->brk = 1;
+			return;
+		}
 	}
 	if (areg(c, &s, SS_RCX) != 0) {
 		c->r.rip -= i->len; /* not finished: run the instruction again */

@@ -551,6 +551,10 @@ int ss_svm_do_vmexit(ss_cpu *c)
 	c->halted = 0;
 	c->int_ctl = 0;
 	ss_ev_update(c);
+	/* The host's DR7 is back: its data breakpoints, not the guest's (debug.c). */
+	c->dbg_hit = c->dbg_held = c->dbg_io = 0;
+	c->dbg_pend = 0;
+	ss_debug_sync(c);
 	return rc;
 }
 
@@ -713,6 +717,8 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 		ss_tlb_flush_asid(c, k->asid);
 	c->fetch_vpn = ~0ull;
 	ss_ev_update(c);
+	c->dbg_hit = c->dbg_held = c->dbg_io = 0; /* a host trap does not follow into the guest */
+	c->dbg_pend = 0;
 
 	int rc = ss_cpu_run(c, max_insns, exit, err);
 	if (c->guest) {

@@ -187,6 +187,8 @@ void ss_op_io(ss_cpu *c, const ss_insn *i)
 	x->io.in = (uint8_t)(i->aux == 0 || i->aux == 2 || i->aux == 4);
 	x->io.string = (uint8_t)(i->aux >= 4);
 	x->io.rep = (uint8_t)(i->rep != 0);
+	/* I/O breakpoints: a trap once the host completes the instruction (ss_cpu_skip). */
+	c->dbg_io = (uint8_t)ss_debug_io(c, x->io.port, x->io.size);
 	ss_exit_insn(c, SS_CPU_EXIT_IO);
 }
 
@@ -403,6 +405,18 @@ void ss_op_mov_cr_r(ss_cpu *c, const ss_insn *i)
 	c->brk = 1;
 }
 
+/* DR7.GD (general detect): any MOV to or from a debug register is a #DB fault with DR6.BD,
+ * RIP on the MOV (APM vol. 2 §13.1.1); the delivery clears GD (exception.c). Checked after the
+ * CPL check, the DR intercept and the DR4/DR5 #UD, so a hypervisor intercepting DR accesses
+ * sees them first (it emulates GD itself). */
+static void general_detect(ss_cpu *c)
+{
+	if (c->r.dr[7] & 0x2000) {
+		c->r.dr[6] |= 0x2000; /* BD */
+		ss_raise_db(c, 1);
+	}
+}
+
 void ss_op_mov_r_dr(ss_cpu *c, const ss_insn *i)
 {
 	need_cpl0(c);
@@ -412,6 +426,7 @@ void ss_op_mov_r_dr(ss_cpu *c, const ss_insn *i)
 		RAISE_UD(c);
 	if ((r == 4 || r == 5) && (c->r.cr4 & 0x8))
 		RAISE_UD(c); /* CR4.DE */
+	general_detect(c);
 	if (r == 4 || r == 5)
 		r += 2;
 	c->r.gpr[i->rm] = c->legacy ? (uint32_t)c->r.dr[r] : c->r.dr[r];
@@ -427,12 +442,15 @@ void ss_op_mov_dr_r(ss_cpu *c, const ss_insn *i)
 		RAISE_UD(c);
 	if ((r == 4 || r == 5) && (c->r.cr4 & 0x8))
 		RAISE_UD(c);
+	general_detect(c);
 	if (r == 4 || r == 5)
 		r += 2;
 	if ((r == 6 || r == 7) && (v >> 32))
 		RAISE_GP0(c);
 	c->r.dr[r] = v;
-	c->brk = 1; /* DR7 may have enabled breakpoints */
+	if (r == 7)
+		ss_debug_sync(c); /* data breakpoints armed or disarmed */
+	c->brk = 1;		  /* DR7 may have enabled breakpoints */
 }
 
 void ss_op_sdt(ss_cpu *c, const ss_insn *i)
@@ -511,9 +529,10 @@ void ss_op_lldt_ltr(ss_cpu *c, const ss_insn *i)
 		  ((uint64_t)(d[8] | (d[9] << 8) | (d[10] << 16) | ((uint32_t)d[11] << 24)) << 32);
 	if (i->aux) {
 		/* Mark the TSS busy in the GDT (type 0xB). */
-		uint8_t cpl = c->r.cpl;
+		uint8_t cpl = c->r.cpl, hit = c->dbg_hit; /* implicit: no data breakpoint */
 		c->r.cpl = 0;
 		ss_lin_write(c, at + 5, 1, d[5] | 2);
+		c->dbg_hit = hit;
 		c->r.cpl = cpl;
 		s->attr |= 2;
 	}

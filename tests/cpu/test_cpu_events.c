@@ -776,6 +776,321 @@ TEST(five_level_guest_and_nested_paging)
 	hv_free(&h);
 }
 
+/* ---- data and I/O breakpoints, general detect, RF in fault frames (debug.c) --------------- */
+
+#define DATA   0x30000
+#define F_RF   0x10000ull
+#define DR6_BS 0x4000ull
+#define DR6_BD 0x2000ull
+#define DR7_GD 0x2000ull
+/* DR7 for breakpoint n: L (local enable), R/W and LEN fields (APM vol. 2 §13.1.1). */
+#define BP(n, rw, len)                                                                             \
+	((1ull << (2 * (n))) | ((uint64_t)(rw) << (16 + 4 * (n))) |                                \
+	 ((uint64_t)(len) << (18 + 4 * (n))))
+#define LEN1 0
+#define LEN2 1
+#define LEN8 2
+#define LEN4 3
+
+/* Replaces code the CPU may have decoded (vm_code only drops its own range's pages). */
+static void vm_patch(vm *v, uint64_t pa, const char *hex)
+{
+	hex_to(v->ram.ram + pa, hex);
+	ss_cpu_invalidate_code(v->c, pa, strlen(hex) / 2);
+}
+
+/* Runs "mov [rbx], rax; nop; hlt" (or the read "mov rax, [rbx]") with rbx = at and DR7 = dr7;
+ * answers 1 if the #DB trap came right after the access, 0 if the code reached its hlt. */
+static int data_hit(vm *v, int write, uint64_t at, uint64_t dr7)
+{
+	static uint64_t where = CODE + 0x400;
+	where += 0x10;
+	v->r->dr[7] = dr7;
+	v->r->dr[6] = 0xffff0ff0;
+	v->r->gpr[SS_RBX] = at;
+	v->r->gpr[SS_RSP] = STACK;
+	vm_code(v, where, write ? "48890390f4" : "488b0390f4");
+	if (vm_run(v) != SS_CPU_EXIT_HLT)
+		return -1;
+	if (taken(v, 1, where + 3))
+		return 1;
+	return v->r->rip == where + 5 ? 0 : -1;
+}
+
+TEST(data_breakpoints_match_rw_len_and_enables)
+{
+	vm v;
+	REQUIRE(vm_init(&v, 0, 0) == 0);
+	/* Warm the TLB with a host pointer for DATA first: arming must still catch the access. */
+	CHECK(data_hit(&v, 1, DATA, 0x400) == 0);
+	v.r->dr[0] = DATA;
+	/* R/W = 01: writes only; a trap after the store (the store happened), DR6.B0. */
+	v.r->gpr[SS_RAX] = 0x1122334455667788ull;
+	CHECK(data_hit(&v, 1, DATA, 0x400 | BP(0, 1, LEN4)) == 1);
+	CHECK(get64(v.ram.ram, DATA) == 0x1122334455667788ull);
+	CHECK((v.r->dr[6] & 0xf) == 1 && !(v.r->dr[6] & DR6_BS));
+	CHECK(!(get64(v.ram.ram, v.r->gpr[SS_RSP] + 16) & F_RF)); /* a trap: RF not pushed */
+	CHECK(data_hit(&v, 0, DATA, 0x400 | BP(0, 1, LEN4)) == 0);
+	/* R/W = 11: reads and writes. */
+	CHECK(data_hit(&v, 0, DATA, 0x400 | BP(0, 3, LEN4)) == 1);
+	/* Overlap: an 8-byte store at DATA-4 covers DATA..DATA+3; one at DATA+4 does not. */
+	CHECK(data_hit(&v, 1, DATA - 4, 0x400 | BP(0, 1, LEN4)) == 1);
+	CHECK(data_hit(&v, 1, DATA + 4, 0x400 | BP(0, 1, LEN4)) == 0);
+	/* LEN aligns DRn down: DR0 = DATA+3 with LEN 4 covers DATA..DATA+3; with LEN 1 only +3. */
+	v.r->dr[0] = DATA + 3;
+	CHECK(data_hit(&v, 1, DATA - 8, 0x400 | BP(0, 1, LEN4)) == 0);
+	CHECK(data_hit(&v, 0, DATA - 7, 0x400 | BP(0, 3, LEN4)) == 1);
+	CHECK(data_hit(&v, 0, DATA - 5, 0x400 | BP(0, 3, LEN1)) == 0);
+	CHECK(data_hit(&v, 0, DATA - 4, 0x400 | BP(0, 3, LEN1)) == 1);
+	/* LEN 2 (DATA+8..+9) and LEN 8 (encoding 10: DATA+8..+15) with DR0 = DATA+9. */
+	v.r->dr[0] = DATA + 9;
+	CHECK(data_hit(&v, 0, DATA, 0x400 | BP(0, 3, LEN2)) == 0);
+	CHECK(data_hit(&v, 0, DATA + 1, 0x400 | BP(0, 3, LEN2)) == 1);
+	CHECK(data_hit(&v, 0, DATA + 10, 0x400 | BP(0, 3, LEN2)) == 0);
+	CHECK(data_hit(&v, 0, DATA, 0x400 | BP(0, 3, LEN8)) == 0);
+	CHECK(data_hit(&v, 0, DATA + 1, 0x400 | BP(0, 3, LEN8)) == 1);
+	CHECK(data_hit(&v, 0, DATA + 15, 0x400 | BP(0, 3, LEN8)) == 1);
+	CHECK(data_hit(&v, 0, DATA + 16, 0x400 | BP(0, 3, LEN8)) == 0);
+	/* Several at once: every enabled match is reported, a matching disabled one is not;
+	 * G enables like L; neither L nor G disables. */
+	v.r->dr[0] = v.r->dr[1] = v.r->dr[2] = v.r->dr[3] = DATA;
+	uint64_t all = BP(0, 1, LEN1) | BP(2, 3, LEN1) | (BP(3, 1, LEN1) & ~(1ull << 6)) |
+		       (1ull << 7) | ((uint64_t)1 << 20); /* DR1: R/W 01 but not enabled */
+	CHECK(data_hit(&v, 1, DATA, 0x400 | all) == 1);
+	CHECK((v.r->dr[6] & 0xf) == 0xd);
+	CHECK(data_hit(&v, 1, DATA, 0x400 | (all & ~0xffull)) == 0);
+	/* R/W = 00 on the data address is an instruction breakpoint only. */
+	CHECK(data_hit(&v, 1, DATA, 0x400 | BP(0, 0, LEN1)) == 0);
+	vm_free(&v);
+}
+
+TEST(data_breakpoint_armed_by_mov_dr7_and_with_tf)
+{
+	vm v;
+	REQUIRE(vm_init(&v, 0, 0) == 0);
+	/* mov [rbx], rax (TLB warm, host pointer); mov dr7, rcx; mov [rbx], rax; nop; hlt */
+	v.r->gpr[SS_RBX] = DATA;
+	v.r->gpr[SS_RCX] = 0x400 | BP(1, 1, LEN8);
+	v.r->dr[1] = DATA;
+	vm_code(&v, CODE,
+		"4889030f23f9488903"
+		"90f4");
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && taken(&v, 1, CODE + 9));
+	CHECK((v.r->dr[6] & 0xf) == 2);
+	/* With TF: one #DB reporting both BS and B1. */
+	v.r->dr[6] = 0xffff0ff0;
+	v.r->gpr[SS_RSP] = STACK;
+	vm_code(&v, CODE + 0x40, "48890390f4");
+	v.r->rflags = 2 | F_TF;
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && taken(&v, 1, CODE + 0x43));
+	CHECK((v.r->dr[6] & (DR6_BS | 0xf)) == (DR6_BS | 2));
+	/* mov dr7 disarming: the store after it runs on. */
+	v.r->rflags = 2;
+	v.r->gpr[SS_RSP] = STACK;
+	v.r->gpr[SS_RCX] = 0x400;
+	vm_code(&v, CODE + 0x80, "0f23f948890390f4");
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && v.r->rip == CODE + 0x88);
+	vm_free(&v);
+}
+
+TEST(data_breakpoint_on_rep_string_stack_and_implicit_accesses)
+{
+	vm v;
+	REQUIRE(vm_init(&v, 0, 0) == 0);
+	/* rep stosb over DATA..DATA+15 with DR0 on DATA+5: the trap comes after the 6th
+	 * iteration with RIP still on the instruction; the handler (inc r15; iretq) resumes it. */
+	vm_patch(&v, handler(1), "49ffc748cf");
+	v.r->dr[0] = DATA + 5;
+	v.r->dr[7] = 0x400 | BP(0, 1, LEN1);
+	v.r->gpr[SS_RCX] = 16;
+	v.r->gpr[SS_RDI] = DATA;
+	v.r->gpr[SS_RAX] = 0xab;
+	vm_code(&v, CODE, "f3aaf4");
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && v.r->rip == CODE + 3);
+	CHECK(v.r->gpr[15] == 1 && v.r->gpr[SS_RCX] == 0 && v.r->gpr[SS_RDI] == DATA + 16);
+	CHECK(v.ram.ram[DATA + 15] == 0xab);
+	/* Stopped there: the handler now halts to look at the state. */
+	vm_patch(&v, handler(1), "f4");
+	v.r->gpr[SS_RCX] = 16;
+	v.r->gpr[SS_RDI] = DATA;
+	v.r->gpr[SS_RSP] = STACK;
+	vm_code(&v, CODE + 0x10, "f3aaf4");
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && taken(&v, 1, CODE + 0x10));
+	CHECK(v.r->gpr[SS_RCX] == 10 && v.r->gpr[SS_RDI] == DATA + 6);
+	/* PUSH writes the stack explicitly: it matches. */
+	v.r->dr[0] = STACK - 8;
+	v.r->gpr[SS_RSP] = STACK;
+	vm_code(&v, CODE + 0x20, "5090f4"); /* push rax; nop; hlt */
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && taken(&v, 1, CODE + 0x21));
+	/* The frame an INT3 delivery pushes there and its IDT gate read do not. */
+	v.r->dr[1] = IDT + 16 * 3;
+	v.r->dr[7] = 0x400 | BP(0, 3, LEN8) | BP(1, 3, LEN8);
+	v.r->dr[6] = 0xffff0ff0;
+	v.r->gpr[SS_RSP] = STACK;
+	vm_code(&v, CODE + 0x30, "cc90f4"); /* int3 */
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && taken(&v, 3, CODE + 0x31));
+	CHECK((v.r->dr[6] & 0xf) == 0);
+	/* MOV SS holds its data breakpoint back to after the next instruction. */
+	put64(v.ram.ram, DATA, 0x10);
+	v.r->dr[0] = DATA;
+	v.r->dr[7] = 0x400 | BP(0, 3, LEN2);
+	v.r->gpr[SS_RBX] = DATA;
+	v.r->gpr[SS_RSP] = STACK;
+	vm_code(&v, CODE + 0x40, "8e139090f4"); /* mov ss, [rbx]; nop; nop; hlt */
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && taken(&v, 1, CODE + 0x43));
+	CHECK(v.r->dr[6] & 1);
+	vm_free(&v);
+}
+
+TEST(io_breakpoints_need_cr4_de)
+{
+	vm v;
+	REQUIRE(vm_init(&v, 0, 0) == 0);
+	v.r->dr[2] = 0x80;
+	v.r->dr[7] = 0x400 | BP(2, 2, LEN2); /* ports 0x80, 0x81 */
+	/* CR4.DE = 0: R/W = 10 never matches. */
+	vm_code(&v, CODE, "e68090f4"); /* out 0x80, al; nop; hlt */
+	CHECK(vm_run(&v) == SS_CPU_EXIT_IO && v.ex.io.port == 0x80);
+	ss_cpu_skip(v.c, &v.ex);
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && v.r->rip == CODE + 4);
+	/* CR4.DE = 1: the trap comes once the host completed the OUT. */
+	v.r->cr4 |= 0x8;
+	vm_code(&v, CODE + 0x10, "e68090f4");
+	CHECK(vm_run(&v) == SS_CPU_EXIT_IO);
+	ss_cpu_skip(v.c, &v.ex);
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && taken(&v, 1, CODE + 0x12));
+	CHECK((v.r->dr[6] & 0xf) == 4);
+	/* in ax, dx at 0x7f covers 0x7f..0x80: a match; at 0x82 none. */
+	v.r->dr[6] = 0xffff0ff0;
+	v.r->gpr[SS_RSP] = STACK;
+	v.r->gpr[SS_RDX] = 0x7f;
+	vm_code(&v, CODE + 0x20, "66ed90f4");
+	CHECK(vm_run(&v) == SS_CPU_EXIT_IO && v.ex.io.size == 2);
+	ss_cpu_skip(v.c, &v.ex);
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && taken(&v, 1, CODE + 0x22));
+	v.r->gpr[SS_RSP] = STACK;
+	v.r->gpr[SS_RDX] = 0x82;
+	vm_code(&v, CODE + 0x30, "ec90f4"); /* in al, dx */
+	CHECK(vm_run(&v) == SS_CPU_EXIT_IO);
+	ss_cpu_skip(v.c, &v.ex);
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && v.r->rip == CODE + 0x33);
+	/* An exit the host does not complete (runs again) takes no trap. */
+	v.r->gpr[SS_RDX] = 0x81;
+	vm_code(&v, CODE + 0x40, "ec90f4");
+	CHECK(vm_run(&v) == SS_CPU_EXIT_IO);
+	v.r->dr[7] = 0x400;
+	vm_code(&v, CODE + 0x50, "90f4");
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && v.r->rip == CODE + 0x52);
+	vm_free(&v);
+}
+
+TEST(general_detect_faults_and_clears_gd)
+{
+	vm v;
+	REQUIRE(vm_init(&v, 0, 0) == 0);
+	/* The #DB handler reads DR7 (allowed again: GD cleared on entry), then halts. */
+	vm_patch(&v, handler(1), "0f21f8f4");
+	v.r->dr[7] = 0x400 | DR7_GD;
+	v.r->gpr[SS_RAX] = 0x1234;
+	vm_code(&v, CODE, "0f21c0f4"); /* mov rax, dr0 */
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && v.r->rip == handler(1) + 4);
+	CHECK(get64(v.ram.ram, v.r->gpr[SS_RSP]) == CODE); /* a fault: RIP on the MOV */
+	CHECK(get64(v.ram.ram, v.r->gpr[SS_RSP] + 16) & F_RF);
+	CHECK(v.r->dr[6] & DR6_BD);
+	CHECK(v.r->gpr[SS_RAX] == 0x400 && v.r->dr[7] == 0x400);
+	/* Writes too; the CPL check comes first (#GP at CPL 3). */
+	vm_free(&v);
+	REQUIRE(vm_init(&v, 1, 0) == 0);
+	v.r->dr[7] = 0x400 | DR7_GD;
+	vm_code(&v, CODE, "0f23c0"); /* mov dr0, rax */
+	CHECK(vm_run(&v) == SS_CPU_EXIT_EXCEPTION && v.ex.vector == 1 && v.r->rip == CODE);
+	vm_free(&v);
+	REQUIRE(vm_init(&v, 1, 1) == 0);
+	v.r->dr[7] = 0x400 | DR7_GD;
+	vm_code(&v, CODE, "0f23c0");
+	CHECK(vm_run(&v) == SS_CPU_EXIT_EXCEPTION && v.ex.vector == 13);
+	vm_free(&v);
+}
+
+TEST(fault_frames_carry_rf_so_iret_skips_the_instruction_breakpoint)
+{
+	vm v;
+	REQUIRE(vm_init(&v, 0, 0) == 0);
+	/* #UD: RF in the pushed RFLAGS; INT3 (a trap) and an instruction breakpoint: not. */
+	vm_code(&v, CODE, "0f0b");
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && taken(&v, 6, CODE));
+	CHECK(get64(v.ram.ram, v.r->gpr[SS_RSP] + 16) & F_RF);
+	CHECK(!(v.r->rflags & F_RF)); /* the handler itself runs without */
+	v.r->gpr[SS_RSP] = STACK;
+	vm_code(&v, CODE + 0x10, "cc");
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && taken(&v, 3, CODE + 0x11));
+	CHECK(!(get64(v.ram.ram, v.r->gpr[SS_RSP] + 16) & F_RF));
+	v.r->gpr[SS_RSP] = STACK;
+	v.r->dr[0] = CODE + 0x20;
+	v.r->dr[7] = 0x400 | BP(0, 0, LEN1);
+	vm_code(&v, CODE + 0x20, "90f4");
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && taken(&v, 1, CODE + 0x20));
+	CHECK(!(get64(v.ram.ram, v.r->gpr[SS_RSP] + 16) & F_RF));
+	/* End to end: a breakpoint on a load that then faults. The #DB handler resumes with RF
+	 * (inc r15; or [rsp+16], RF; iretq), the load raises #GP (non-canonical), whose handler
+	 * fixes rbx and returns: RF from the #GP frame lets the load run without a second #DB. */
+	vm_patch(&v, handler(1), "49ffc748814c24100000010048cf");
+	vm_patch(&v, handler(13),
+		 "48c7c300000300"
+		 "4883c408"
+		 "48cf"); /* add rsp, 8: error */
+	v.r->gpr[15] = 0;
+	v.r->gpr[SS_RSP] = STACK;
+	v.r->gpr[SS_RBX] = 0x8000000000000000ull;
+	v.r->dr[0] = CODE + 0x30;
+	vm_code(&v, CODE + 0x30, "488b03f4"); /* mov rax, [rbx]; hlt */
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && v.r->rip == CODE + 0x34);
+	CHECK(v.r->gpr[15] == 1);
+	vm_free(&v);
+}
+
+TEST(guest_db_intercept_sees_data_breakpoints_and_dr6_dr7_round_trip)
+{
+	hv h;
+	REQUIRE(hv_init(&h) == 0);
+	ss_vmcb_control *k = &h.v->control;
+	/* DR0-DR3 are not in the VMCB: the guest uses the CPU's. */
+	h.r->dr[0] = 0x30000;
+	h.v->save.dr7 = 0x400 | BP(0, 1, LEN4);
+	h.r->gpr[SS_RBX] = 0x30000;
+	/* Delivered through the guest IDT: the frame holds the RIP after the store. */
+	hv_code(&h, GCODE, "488903f4");
+	CHECK(hv_run(&h) == SS_SVM_EXIT_HLT && h.v->save.rip == ghandler(1));
+	CHECK(guest_frame_rip(&h) == GCODE + 3 && (h.v->save.dr6 & 1));
+	/* Intercepted: exit 0x41 with the guest's RIP after the store and DR6.B0. */
+	k->intercept_exc = 1u << 1;
+	h.v->save.dr6 = 0xffff0ff0;
+	hv_code(&h, GCODE + 0x10, "488903f4");
+	CHECK(hv_run(&h) == SS_SVM_EXIT_EXCP_BASE + 1);
+	CHECK(h.v->save.rip == GCODE + 0x13 && (h.v->save.dr6 & 0xf) == 1);
+	/* General detect inside the guest: #DB (intercepted), unless the DR access itself is. */
+	h.v->save.dr7 = 0x400 | DR7_GD;
+	hv_code(&h, GCODE + 0x20, "0f21c0f4");
+	CHECK(hv_run(&h) == SS_SVM_EXIT_EXCP_BASE + 1 && h.v->save.rip == GCODE + 0x20);
+	CHECK(h.v->save.dr6 & DR6_BD);
+	k->intercept_dr = 1u << 0;
+	h.v->save.dr7 = 0x400 | DR7_GD;
+	hv_code(&h, GCODE + 0x30, "0f21c0f4");
+	CHECK(hv_run(&h) == SS_SVM_EXIT_READ_DR0);
+	/* DR6 and DR7 go in and out through the save area; the host keeps its DR7. */
+	k->intercept_dr = 0;
+	k->intercept_exc = 0;
+	h.r->dr[7] = 0x400;
+	h.v->save.dr6 = 0xffff0ff2;
+	h.v->save.dr7 = 0x400;
+	h.r->gpr[SS_RCX] = 0x4c0;		     /* G3 (DR3 = 0: never reached), R/W3 = 00 */
+	hv_code(&h, GCODE + 0x40, "0f21f00f23f9f4"); /* mov rax, dr6; mov dr7, rcx; hlt */
+	CHECK(hv_run(&h) == SS_SVM_EXIT_HLT);
+	CHECK(h.v->save.rax == 0xffff0ff2 && h.v->save.dr7 == 0x4c0);
+	CHECK(h.r->dr[7] == 0x400);
+	hv_free(&h);
+}
+
 TEST_MAIN(irq_taken_after_the_sti_shadow, irq_masked_by_if_tpr_and_cleared_line,
 	  hlt_wakes_on_interrupts, nmi_blocked_until_iret, gif_holds_back_interrupts_and_nmi,
 	  tf_single_step_after_popf, mov_ss_shadow_holds_back_the_trap_sti_does_not,
@@ -783,4 +1098,9 @@ TEST_MAIN(irq_taken_after_the_sti_shadow, irq_masked_by_if_tpr_and_cleared_line,
 	  vmload_vmsave_from_host_code, guest_intr_and_nmi_intercepts, guest_virtual_interrupts,
 	  guest_cr8_is_v_tpr_with_v_intr_masking, guest_int_state_and_exit_int_info, decode_assists,
 	  guest_single_step_and_svm_insn_intercepts, la57_canonical_checks_use_bit_56,
-	  five_level_guest_and_nested_paging)
+	  five_level_guest_and_nested_paging, data_breakpoints_match_rw_len_and_enables,
+	  data_breakpoint_armed_by_mov_dr7_and_with_tf,
+	  data_breakpoint_on_rep_string_stack_and_implicit_accesses, io_breakpoints_need_cr4_de,
+	  general_detect_faults_and_clears_gd,
+	  fault_frames_carry_rf_so_iret_skips_the_instruction_breakpoint,
+	  guest_db_intercept_sees_data_breakpoints_and_dr6_dr7_round_trip)
