@@ -526,12 +526,16 @@ int ss_svm_do_vmexit(ss_cpu *c)
 	/* Host state back; the non-ES guest's other GPRs and its x87/SSE state stay for the
 	 * hypervisor to save (VMRUN and #VMEXIT do not switch them, APM vol. 2 §15.5.1); an ES
 	 * guest's went to its VMSA and the host's come back. */
-	uint64_t g[16];
+	uint64_t g[16], gdr[4];
 	memcpy(g, c->r.gpr, sizeof(g));
+	/* DR0-DR3 are in neither the VMCB nor the host save state: #VMEXIT leaves the guest's
+	 * values in place (the hypervisor saves and restores them). */
+	memcpy(gdr, c->r.dr, sizeof(gdr));
 	int es = (c->nested_ctl & SS_NESTED_CTL_SEV_ES) != 0;
 	regs_copy_nofpu(&c->r, &c->host);
 	if (es)
 		c->r.fpu = c->host.fpu;
+	memcpy(c->r.dr, gdr, sizeof(gdr));
 	if (!es)
 		for (unsigned k = 0; k < 16; k++)
 			if (k != SS_RAX && k != SS_RSP)

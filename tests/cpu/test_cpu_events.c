@@ -1031,19 +1031,27 @@ TEST(fault_frames_carry_rf_so_iret_skips_the_instruction_breakpoint)
 	vm_code(&v, CODE + 0x20, "90f4");
 	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && taken(&v, 1, CODE + 0x20));
 	CHECK(!(get64(v.ram.ram, v.r->gpr[SS_RSP] + 16) & F_RF));
-	/* End to end: a breakpoint on a load that then faults. The #DB handler resumes with RF
-	 * (inc r15; or [rsp+16], RF; iretq), the load raises #GP (non-canonical), whose handler
-	 * fixes rbx and returns: RF from the #GP frame lets the load run without a second #DB. */
+	/* End to end: the #GP handler of a load (non-canonical rbx) fixes rbx and arms an
+	 * instruction breakpoint on that load (mov rax, 0x401; mov dr7, rax; add rsp, 8 for the
+	 * error code; iretq). RF from the #GP frame lets the load run without a #DB; the next time
+	 * round (RF clear) the breakpoint hits, and the #DB handler (inc r15; or [rsp+16], RF;
+	 * iretq) lets it run. */
 	vm_patch(&v, handler(1), "49ffc748814c24100000010048cf");
 	vm_patch(&v, handler(13),
 		 "48c7c300000300"
+		 "48c7c001040000"
+		 "0f23f8"
 		 "4883c408"
-		 "48cf"); /* add rsp, 8: error */
+		 "48cf");
 	v.r->gpr[15] = 0;
 	v.r->gpr[SS_RSP] = STACK;
 	v.r->gpr[SS_RBX] = 0x8000000000000000ull;
 	v.r->dr[0] = CODE + 0x30;
+	v.r->dr[7] = 0x400;
 	vm_code(&v, CODE + 0x30, "488b03f4"); /* mov rax, [rbx]; hlt */
+	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && v.r->rip == CODE + 0x34);
+	CHECK(v.r->gpr[15] == 0 && v.r->dr[7] == 0x401);
+	v.r->rip = CODE + 0x30;
 	CHECK(vm_run(&v) == SS_CPU_EXIT_HLT && v.r->rip == CODE + 0x34);
 	CHECK(v.r->gpr[15] == 1);
 	vm_free(&v);
