@@ -9,9 +9,10 @@
  * 7 run as an SVM guest under a VMCB whose controls come from the input); [10] bits 0-1 the mode
  * the code starts in (64-bit, 32-bit compatibility, 32-bit protected with 32-bit or, with bit 2,
  * PAE paging, real mode); [12] events (bit 0 an INTR with vector [13], 1 an NMI, 2 TF, 3 an
- * instruction breakpoint at CODE + [14], 4 GIF=0); [11] bit 1 CR4.OSFXSR + OSXMMEXCPT, bit 2
- * CR0.TS, bit 3 CR0.EM, bit 4 XCR0 = x87|SSE (MXCSR, x87 control word and XMM registers come from
- * seeds); [1..63] seeds (the guest's int_ctl,
+ * instruction breakpoint at CODE + [14], 4 GIF=0, 5 data and I/O breakpoints, 6 DR7.GD with
+ * them); [11] bit 1 CR4.OSFXSR + OSXMMEXCPT, bit 2 CR0.TS, bit 3 CR0.EM, bit 4 XCR0 = x87|SSE
+ * (MXCSR, x87 control word and XMM registers come from seeds); [1..63] seeds (the guest's
+ * int_ctl,
  * int_vector [15] and int_state among them). Every offset is decoded in every mode. */
 #include <softsev/cpu.h>
 #include <stdint.h>
@@ -163,6 +164,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (data[12] & 0x10)
 		r->gif = 0;
+	if (data[12] & 0x20) {
+		/* Data breakpoint DR1 near the stack, I/O breakpoint DR2 on a port: R/W and LEN
+		 * from [16] and [17], CR4.DE from [16] bit 3, DR7.GD from [12] bit 6. */
+		r->dr[1] = r->gpr[4] - 8 + (data[16] & 7);
+		r->dr[2] = data[17];
+		r->dr[7] |= 0x400 | (1ull << 2) | (1ull << 5) | ((uint64_t)(data[16] >> 4) << 20) |
+			    ((uint64_t)(data[17] >> 4) << 24) | (data[12] & 0x40 ? 0x2000 : 0);
+		if (data[16] & 8)
+			r->cr4 |= 0x8;
+	}
 
 	ss_cpu_exit ex;
 	if ((fl & 0x80) && !(fl & 2)) {
