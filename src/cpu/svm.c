@@ -726,8 +726,19 @@ int ss_cpu_vmrun(ss_cpu *c, uint64_t vmcb_pa, uint64_t max_insns, ss_cpu_exit *e
 
 	int rc = ss_cpu_run(c, max_insns, exit, err);
 	if (c->guest) {
-		/* Still in the guest: a run error or the budget. The budget ends like a host timer
-		 * interrupt would: #VMEXIT(INTR) between instructions. */
+		/* Still in the guest: a run error, the budget, or something the interpreter hands
+		 * to its caller (an instruction it does not implement, a memory answer it cannot
+		 * turn into a fault, a hook without a handler). The budget, and a HLT that waits
+		 * for an interrupt, end like a host timer interrupt would: #VMEXIT(INTR) between
+		 * instructions; the others are reported as errors after the same #VMEXIT, so the
+		 * host state is back and nothing is hidden (before, they were a silent INTR and the
+		 * hypervisor resumed the guest into the same stop for ever). */
+		if (!rc && exit->reason != SS_CPU_EXIT_LIMIT && exit->reason != SS_CPU_EXIT_HLT)
+			rc = ss_fail(
+			    err, SS_ENOTIMPL,
+			    "vmrun: the guest stopped the interpreter at RIP 0x%llx: %s%s%s",
+			    (unsigned long long)c->r.rip, ss_cpu_exit_name(exit->reason),
+			    exit->detail ? ": " : "", exit->detail ? exit->detail : "");
 		c->vx_code = SS_SVM_EXIT_INTR;
 		c->vx_info1 = c->vx_info2 = 0;
 		c->vx_nrip = 0;

@@ -444,6 +444,19 @@ TEST(event_injection_and_budget)
 	CHECK(hv_run(&h) == SS_SVM_EXIT_INTR);
 	CHECK(h.v->save.rip == GCODE);
 	hv_free(&h);
+	/* An instruction the interpreter does not implement (x87 FADD) stops the run with an
+	 * error naming it, after the #VMEXIT that puts the host state back (not a silent INTR the
+	 * hypervisor would resume into the same stop for ever). */
+	REQUIRE(hv_init(&h) == 0);
+	gcode(&h, GCODE, "d8c1f4"); /* fadd st0, st1; hlt */
+	ss_error err;
+	CHECK(ss_cpu_vmrun(h.c, VMCB, 10000, &h.ex, &err) == SS_ENOTIMPL);
+	CHECK_CONTAINS(err.msg, "SS_CPU_EXIT_UNSUPPORTED");
+	CHECK_CONTAINS(err.msg, "x87");
+	CHECK(h.v->control.exit_code == SS_SVM_EXIT_INTR);
+	CHECK(h.v->save.rip == GCODE);
+	CHECK(ss_cpu_regs_of(h.c)->efer & 0x1000); /* back in the host, SVME on */
+	hv_free(&h);
 }
 
 TEST(sev_es_cpuid_becomes_vc)
