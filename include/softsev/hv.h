@@ -27,13 +27,17 @@
  *   SS_HV_CALL_ENOSYS (KVM's -KVM_ENOSYS).
  * - Errors (ss_vcpu_run returns < 0, the message names what happened): #NPF (exit_info_2 = the
  *   GPA outside RAM or refused, exit_info_1 = the error code), SHUTDOWN (triple fault),
- *   VMEXIT_INVALID (the VMRUN rule that failed, cpu.h), VMGEXIT (SEV-ES is not implemented), any
+ *   VMEXIT_INVALID (the VMRUN rule that failed, cpu.h), a VMGEXIT the GHCB protocol refuses
+ *   or a termination request (SEV-ES), any
  *   other exit code (named), and the instruction budget used up.
  *
  * Modes: plain SVM, and SEV (memory encrypted with the ASID's key after a launch through the
  * software AMD-SP, below; the guest's page tables carry the C-bit, bit 51, and SEV_STATUS reads
- * 1). Not modelled yet: interrupts and timers, more than one RAM region, SEV-ES and SNP guests
- * (ss_vm_new refuses them with SS_ENOTIMPL naming the mode).
+ * 1), and SEV-ES (the same launch plus the vCPU's VMSA, encrypted and measured with
+ * LAUNCH_UPDATE_VMSA; ASID below the SEV range; every intercept is a #VC in the guest, whose
+ * handler reaches the devices above through the GHCB and VMGEXIT, src/hv/vmgexit.c with
+ * include/softsev/ghcb.h; one vCPU). Not modelled yet: interrupts and timers, more than one RAM
+ * region, SNP guests (ss_vm_new refuses them with SS_ENOTIMPL naming the mode).
  */
 #ifndef SOFTSEV_HV_H
 #define SOFTSEV_HV_H
@@ -146,7 +150,15 @@ struct ss_vm_sev_launch {
 	uint8_t api_major, api_minor, build; /* PLATFORM_STATUS, for the owner's check */
 };
 
-/* The SEV launch of vm (mode sev, image loaded, not launched yet). SEV status failures give the
+/* The initial VMSA of an SEV-ES VM's vCPU (the boot protocol's entry state, abi/vmsa.h) as
+ * ss_vm_sev_launch measures it after the data with LAUNCH_UPDATE_VMSA: for the guest owner, who
+ * appends it to the launched bytes to recompute the digest. */
+#define SS_HV_VMSA_LEN 4096u
+void ss_vm_sev_es_vmsa(const struct ss_vm *vm, uint8_t out[SS_HV_VMSA_LEN]);
+
+/* The SEV launch of vm (mode sev or sev-es, image loaded, not launched yet); for sev-es the
+ * policy must have ES (bit 2) and vCPU 0's VMSA is encrypted and measured after the data, so the
+ * digest is SHA-256(boot tables || padded image || VMSA). SEV status failures give the
  * PSP's message (status name and field). */
 int ss_vm_sev_launch(struct ss_vm *vm, ss_psp *psp, struct ss_vm_sev_launch *l, ss_error *err);
 

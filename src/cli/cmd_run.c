@@ -27,7 +27,8 @@ static void usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: softsev run [--mode plain|sev] [--mem MIB] [--image FILE] [--max-insns N]\n"
+	    "usage: softsev run [--mode plain|sev|sev-es] [--mem MIB] [--image FILE] [--max-insns "
+	    "N]\n"
 	    "\n"
 	    "Runs a guest on softsev's emulated AMD-V CPU and hypervisor: the built-in demo "
 	    "guest,\n"
@@ -38,7 +39,7 @@ static void usage(FILE *out)
 	    "guest fails, 2 on misuse.\n"
 	    "\n"
 	    "options:\n"
-	    "  --mode M         plain (default) or sev; sev-es and snp are not implemented yet\n"
+	    "  --mode M         plain (default), sev or sev-es; snp is not implemented yet\n"
 	    "  --mem MIB        guest RAM in MiB, even, 16 to 1024 (default 16)\n"
 	    "  --image FILE     run this flat image instead of the demo guest (at most 3 MiB)\n"
 	    "  --max-insns N    stop with an error after N guest instructions (default %llu)\n",
@@ -96,7 +97,9 @@ static int sev_launch(struct ss_vm *vm, size_t image_len, uint32_t policy, const
 		rc = ss_owner_session_create(pdh, sizeof(pdh), policy, NULL, &s, err);
 	if (!rc && owner_dir) {
 		/* What is measured: the boot tables, then the image padded to 16 bytes (hv.h). */
-		launched_len = SS_HV_SEV_BOOT_TABLES + ((image_len + 15) & ~(size_t)15);
+		const size_t data_len = SS_HV_SEV_BOOT_TABLES + ((image_len + 15) & ~(size_t)15);
+		const bool es = ss_vm_mode(vm) == SS_VM_SEV_ES;
+		launched_len = data_len + (es ? SS_HV_VMSA_LEN : 0);
 		launched = calloc(1, launched_len);
 		if (!launched)
 			rc = ss_fail(err, SS_ENOMEM, "out of memory");
@@ -105,7 +108,9 @@ static int sev_launch(struct ss_vm *vm, size_t image_len, uint32_t policy, const
 					err);
 		if (!rc)
 			rc = ss_vm_read(vm, SS_HV_IMAGE_GPA, launched + SS_HV_SEV_BOOT_TABLES,
-					launched_len - SS_HV_SEV_BOOT_TABLES, err);
+					data_len - SS_HV_SEV_BOOT_TABLES, err);
+		if (!rc && es) /* then vCPU 0's VMSA (LAUNCH_UPDATE_VMSA) */
+			ss_vm_sev_es_vmsa(vm, launched + data_len);
 	}
 	l.godh_cert = s.godh_cert;
 	l.session = &s.session;
@@ -119,9 +124,10 @@ static int sev_launch(struct ss_vm *vm, size_t image_len, uint32_t policy, const
 		memcpy(in.tik, s.tik, 16);
 		memcpy(in.digest, l.digest, 32);
 		fprintf(stderr,
-			"run: SEV launch through the software AMD-SP (firmware %u.%u build %u): "
+			"run: %s launch through the software AMD-SP (firmware %u.%u build %u): "
 			"policy 0x%x, handle %u, ASID %u\n",
-			l.api_major, l.api_minor, l.build, policy, l.handle, ss_vm_asid(vm));
+			ss_vm_mode(vm) == SS_VM_SEV_ES ? "SEV-ES" : "SEV", l.api_major, l.api_minor,
+			l.build, policy, l.handle, ss_vm_asid(vm));
 		fprintf(stderr, "run: launch digest: ");
 		hex(stderr, l.digest, 32);
 		fprintf(stderr, "\nrun: launch measurement: ");
@@ -216,8 +222,12 @@ int ss_cmd_run(int argc, char **argv)
 	}
 	if (optind != argc)
 		return ss_cli_error(SS_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
-	if ((has_policy || owner_dir) && mode != SS_VM_SEV)
-		return ss_cli_error(SS_EXIT_USAGE, "--policy and --owner-dir need --mode sev");
+	const bool sev = mode == SS_VM_SEV || mode == SS_VM_SEV_ES;
+	if ((has_policy || owner_dir) && !sev)
+		return ss_cli_error(SS_EXIT_USAGE,
+				    "--policy and --owner-dir need --mode sev or sev-es");
+	if (!has_policy && mode == SS_VM_SEV_ES)
+		policy = 0x5; /* NODBG, ES */
 
 	ss_error err = {0};
 	uint8_t *file = NULL;
@@ -239,7 +249,7 @@ int ss_cmd_run(int argc, char **argv)
 	int rc = ss_vm_new(&cfg, &vm, &err);
 	if (!rc)
 		rc = ss_vm_load_flat(vm, image, image_len, 0, &err);
-	if (!rc && mode == SS_VM_SEV)
+	if (!rc && sev)
 		rc = sev_launch(vm, image_len, (uint32_t)policy, owner_dir, &err);
 	if (!rc)
 		rc = ss_vcpu_new(vm, &vcpu, &err);

@@ -39,7 +39,7 @@ static int inject_exc(struct ss_vcpu *v, unsigned vector, bool has_error, uint32
 	return 0;
 }
 
-static void stop(struct ss_vcpu *v, int why, uint32_t status)
+void hv_stop(struct ss_vcpu *v, int why, uint32_t status)
 {
 	v->stopped = true;
 	v->res.stop = why;
@@ -77,8 +77,10 @@ void hv_cpuid(struct ss_vcpu *v, uint32_t leaf, uint32_t sub, uint32_t out[4])
 		/* §9.1: what this VM's guest may use. A plain guest sees nothing; an SEV guest its
 		 * C-bit position and the address reduction. */
 		memset(out, 0, 16);
-		if (v->vm->cfg.mode == SS_VM_SEV) {
+		if (v->vm->cfg.mode == SS_VM_SEV || v->vm->cfg.mode == SS_VM_SEV_ES) {
 			out[0] = 1u << 1; /* SEV */
+			if (v->vm->cfg.mode == SS_VM_SEV_ES)
+				out[0] |= 1u << 3; /* SEV-ES */
 			out[1] = HV_SEV_EBX & 0xfffu;
 		}
 		break;
@@ -115,30 +117,63 @@ static int exit_ioio(struct ss_vcpu *v, ss_error *err)
 		return ss_fail(err, SS_ENOTIMPL,
 			       "hv: string I/O (%sS%s) on port 0x%x is not supported", dir,
 			       info & SS_IOIO_REP ? " with REP" : "", port);
-	const uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
-	const uint64_t rax = v->vmcb.save.rax;
+	uint32_t val = (uint32_t)v->vmcb.save.rax;
+	int rc = hv_port_io(v, port, size, in, &val, err);
+	if (rc)
+		return rc;
+	if (in) {
+		const uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
+		v->vmcb.save.rax = (v->vmcb.save.rax & ~mask) | (val & mask);
+	}
+	bool stopped = v->stopped;
+	v->stopped = false;
+	rc = advance(v, err); /* NRIP validated before the exit port may stop the run */
+	v->stopped = stopped && !rc;
+	return rc;
+}
+
+int hv_port_io(struct ss_vcpu *v, unsigned port, unsigned size, bool in, uint32_t *val,
+	       ss_error *err)
+{
+	const uint32_t mask = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 	if (port == SS_HV_PORT_CONSOLE && size == 1) {
 		if (in) {
-			v->vmcb.save.rax = (rax & ~0xffull) | SS_HV_PORT_CONSOLE;
+			*val = SS_HV_PORT_CONSOLE;
 		} else if (v->vm->cfg.console) {
-			uint8_t b = (uint8_t)rax;
+			uint8_t b = (uint8_t)*val;
 			v->vm->cfg.console(v->vm->cfg.console_ctx, &b, 1);
 		}
-		return advance(v, err);
+		return 0;
 	}
 	if (port == SS_HV_PORT_EXIT && !in) {
-		int rc = advance(v, err);
-		if (!rc)
-			stop(v, SS_VCPU_STOP_EXIT, (uint32_t)(rax & mask));
-		return rc;
+		hv_stop(v, SS_VCPU_STOP_EXIT, *val & mask);
+		return 0;
 	}
 	return ss_fail(err, SS_EINVAL,
 		       "hv: the guest used I/O port 0x%x (%s, %u byte%s) that no device serves "
 		       "(console 0x%x takes bytes, exit 0x%x takes OUT)",
-		       port, dir, size, size > 1 ? "s" : "", SS_HV_PORT_CONSOLE, SS_HV_PORT_EXIT);
+		       port, in ? "IN" : "OUT", size, size > 1 ? "s" : "", SS_HV_PORT_CONSOLE,
+		       SS_HV_PORT_EXIT);
 }
 
 /* ---- MSRs the hypervisor emulates (the CPU keeps the guest-state ones, hv.h) ---- */
+
+int hv_msr(struct ss_vcpu *v, bool write, uint32_t msr, uint64_t *val)
+{
+	(void)v;
+	if (!write) {
+		switch (msr) {
+		case 0x0000008B: *val = SS_HV_PATCH_LEVEL; return 0; /* PATCH_LEVEL (AMD: EAX) */
+		case 0xC0010140:				     /* OSVW_ID_LENGTH */
+		case 0xC0010141: *val = 0; return 0;		     /* OSVW_STATUS */
+		default: return 1;
+		}
+	}
+	switch (msr) {
+	case 0xC0010020: return 0; /* PATCH_LOADER: no microcode to load */
+	default: return 1;
+	}
+}
 
 static int exit_msr(struct ss_vcpu *v, ss_error *err)
 {
@@ -148,22 +183,14 @@ static int exit_msr(struct ss_vcpu *v, ss_error *err)
 	if (write > 1)
 		return ss_fail(err, SS_EINVAL, "hv: MSR exit_info_1 0x%llx is neither 0 nor 1",
 			       (unsigned long long)write);
+	uint64_t val = (uint32_t)v->vmcb.save.rax | (r->gpr[SS_RDX] << 32);
+	if (hv_msr(v, write, msr, &val))
+		return inject_exc(v, 13, true, 0);
 	if (!write) {
-		uint64_t val;
-		switch (msr) {
-		case 0x0000008B: val = SS_HV_PATCH_LEVEL; break; /* PATCH_LEVEL (AMD: in EAX) */
-		case 0xC0010140:				 /* OSVW_ID_LENGTH */
-		case 0xC0010141: val = 0; break;		 /* OSVW_STATUS */
-		default: return inject_exc(v, 13, true, 0);
-		}
 		v->vmcb.save.rax = (uint32_t)val;
 		r->gpr[SS_RDX] = val >> 32;
-		return advance(v, err);
 	}
-	switch (msr) {
-	case 0xC0010020: return advance(v, err); /* PATCH_LOADER: no microcode to load */
-	default: return inject_exc(v, 13, true, 0);
-	}
+	return advance(v, err);
 }
 
 /* ---- the rest ---- */
@@ -177,7 +204,7 @@ static int exit_hlt(struct ss_vcpu *v, ss_error *err)
 			       (unsigned long long)v->vmcb.save.rip);
 	int rc = advance(v, err);
 	if (!rc)
-		stop(v, SS_VCPU_STOP_HLT, 0);
+		hv_stop(v, SS_VCPU_STOP_HLT, 0);
 	return rc;
 }
 
@@ -224,14 +251,6 @@ static int exit_npf(struct ss_vcpu *v, ss_error *err)
 		       gpa >= ram ? "outside guest RAM" : "inside guest RAM but refused");
 }
 
-static int exit_vmgexit(struct ss_vcpu *v, ss_error *err)
-{
-	/* Hook for the GHCB protocol (SEV-ES/SNP, cpu-svm-sev.md §5-§7): no SEV-ES guest runs yet,
-	 * so a VMGEXIT here is an error. */
-	return ss_fail(err, SS_ENOTIMPL, "hv: VMGEXIT at RIP 0x%llx: SEV-ES is not implemented",
-		       (unsigned long long)v->vmcb.save.rip);
-}
-
 static const exit_fn handlers[0x100] = {
     [SS_SVM_EXIT_INTR] = exit_intr,	    [SS_SVM_EXIT_CPUID] = exit_cpuid,
     [SS_SVM_EXIT_INVD] = exit_nop,	    [SS_SVM_EXIT_HLT] = exit_hlt,
@@ -252,7 +271,7 @@ int hv_handle_exit(struct ss_vcpu *v, ss_error *err)
 	if (code == SS_SVM_EXIT_NPF)
 		return exit_npf(v, err);
 	if (code == SS_SVM_EXIT_VMGEXIT)
-		return exit_vmgexit(v, err);
+		return hv_vmgexit(v, err);
 	if (code < sizeof(handlers) / sizeof(handlers[0]) && handlers[code])
 		return handlers[code](v, err);
 	return ss_fail(

@@ -42,7 +42,9 @@ int ss_vm_psp_open(struct ss_vm *vm, ss_psp **out, ss_error *err)
 	int rc = ss_psp_open(&cfg, &psp, err);
 	if (rc)
 		return ss_wrap(err, rc, "hv: opening the software AMD-SP");
-	struct ss_sev_data_init init = {0};
+	/* CONFIG_ES: SEV-ES guests may be launched (firmware-abi.md §1.6 INIT). */
+	struct ss_sev_data_init init = {
+	    .flags = SS_SEV_INIT_FLAGS_CONFIG_ES, .tmr_address = HV_TMR, .tmr_len = 0x100000};
 	rc = cmd(psp, SS_SEV_CMD_INIT, &init, sizeof(init), err);
 	if (rc) {
 		ss_psp_close(psp);
@@ -88,13 +90,19 @@ static int update(struct ss_vm *vm, ss_psp *psp, uint32_t handle, uint64_t gpa, 
 
 int ss_vm_sev_launch(struct ss_vm *vm, ss_psp *psp, struct ss_vm_sev_launch *l, ss_error *err)
 {
-	if (vm->cfg.mode != SS_VM_SEV)
+	if (vm->cfg.mode != SS_VM_SEV && vm->cfg.mode != SS_VM_SEV_ES)
 		return ss_fail(err, SS_ESTATE, "hv: a %s VM is not launched through the PSP",
 			       ss_vm_mode_name(vm->cfg.mode));
 	if (!vm->boot.loaded || vm->launched)
 		return ss_fail(err, SS_ESTATE, "hv: %s",
 			       vm->launched ? "the VM is already launched"
 					    : "no guest image loaded (ss_vm_load_flat)");
+	const bool es = vm->cfg.mode == SS_VM_SEV_ES;
+	if (es != ((l->policy & SS_SEV_POLICY_ES) != 0))
+		return ss_fail(err, SS_EINVAL, "hv: policy 0x%x %s ES (bit 2), which %s", l->policy,
+			       es ? "lacks" : "sets",
+			       es ? "an SEV-ES VM needs"
+				  : "only an SEV-ES VM may set (mode sev-es)");
 	if (!l->godh_cert != !l->session ||
 	    (l->session && l->session_len != sizeof(struct ss_sev_session)))
 		return ss_fail(err, SS_EINVAL,
@@ -131,6 +139,19 @@ int ss_vm_sev_launch(struct ss_vm *vm, ss_psp *psp, struct ss_vm_sev_launch *l, 
 	rc = update(vm, psp, ls.handle, SS_GUEST_BOOT_PML4, SS_HV_SEV_BOOT_TABLES, h, err);
 	if (!rc)
 		rc = update(vm, psp, ls.handle, SS_GUEST_LOAD, image, h, err);
+	if (!rc && es) {
+		/* SEV-ES: vCPU 0's initial VMSA, encrypted in place and measured after the data
+		 * (LAUNCH_UPDATE_VMSA, §3.5). */
+		static ss_vmsa vmsa;
+		hv_vmsa_init(vm, &vmsa);
+		rc = hv_host_write(vm, hv_vmsa_spa(0), &vmsa, sizeof(vmsa), err);
+		if (!rc && ss_hash_update(h, &vmsa, sizeof(vmsa)))
+			rc = ss_fail(err, SS_ECRYPTO, "hv: SHA-256 failed");
+		struct ss_sev_data_launch_update u = {
+		    .handle = ls.handle, .address = hv_vmsa_spa(0), .len = sizeof(vmsa)};
+		if (!rc)
+			rc = cmd(psp, SS_SEV_CMD_LAUNCH_UPDATE_VMSA, &u, sizeof(u), err);
+	}
 	if (!rc && ss_hash_final(h, l->digest))
 		rc = ss_fail(err, SS_ECRYPTO, "hv: SHA-256 failed");
 	ss_hash_free(h);

@@ -5,6 +5,7 @@
 #include "hv/hv_internal.h"
 
 #include <softsev/abi/svm_exit.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,8 +20,48 @@
 #define EFER_SVME		  0x1000ull
 #define SYSCFG_MEM_ENCRYPT_MOD_EN (1ull << 23) /* needed by VMRUN of an SEV guest (§9.3) */
 
+/* The entry state of the flat-image boot protocol (layout.h): 64-bit code at CPL 0 with the boot
+ * page tables. The same fields in the VMCB's save area and in an SEV-ES VMSA (whose layout starts
+ * like it, abi/vmsa.h). */
+#define ENTRY_STATE(s, vm)                                                                         \
+	do {                                                                                       \
+		(s)->cs = (ss_vmsa_segment){0x08, 0x29b, 0xffffffff, 0}; /* 64-bit code, DPL 0 */  \
+		(s)->ss = (s)->ds = (s)->es = (ss_vmsa_segment){0x10, 0xc93, 0xffffffff, 0};       \
+		(s)->fs = (s)->gs = (ss_vmsa_segment){0, 0, 0xffff, 0};                            \
+		(s)->tr = (ss_vmsa_segment){0, 0x8b, 0xffff, 0};                                   \
+		(s)->ldtr = (ss_vmsa_segment){0, 0x82, 0xffff, 0};                                 \
+		(s)->gdtr.limit = (s)->idtr.limit = 0xffff;                                        \
+		(s)->efer = EFER_SVME | EFER_LME | EFER_LMA | EFER_NXE;                            \
+		(s)->cr0 = 0x80000011; /* PG, ET, PE */                                            \
+		(s)->cr3 = (vm)->boot.cr3;                                                         \
+		(s)->cr4 = 0x20; /* PAE */                                                         \
+		(s)->dr6 = 0xffff0ff0;                                                             \
+		(s)->dr7 = 0x400;                                                                  \
+		(s)->rflags = 2;                                                                   \
+		(s)->rip = (vm)->boot.rip;                                                         \
+		(s)->g_pat = 0x0007040600070406ull;                                                \
+	} while (0)
+
+void hv_vmsa_init(const struct ss_vm *vm, ss_vmsa *s)
+{
+	memset(s, 0, sizeof(*s));
+	ENTRY_STATE(s, vm);
+	s->rdi = vm->boot.rdi;
+	s->xcr0 = 1;	     /* x87 only (reset value) */
+	s->mxcsr = 0x1f80;   /* every SSE exception masked (reset value) */
+	s->x87_fcw = 0x37f;  /* FNINIT's control word */
+	s->sev_features = 0; /* plain SEV-ES: no SNP features */
+}
+
+void ss_vm_sev_es_vmsa(const struct ss_vm *vm, uint8_t out[SS_HV_VMSA_LEN])
+{
+	ss_vmsa s;
+	hv_vmsa_init(vm, &s);
+	memcpy(out, &s, SS_HV_VMSA_LEN);
+}
+
 /* The VMCB of a new vCPU: the intercepts the hypervisor serves (hv.h) and the entry state of the
- * flat-image boot protocol (layout.h). */
+ * flat-image boot protocol (layout.h); an SEV-ES guest's state is in its VMSA instead. */
 static void vmcb_init(struct ss_vcpu *v)
 {
 	struct ss_vm *vm = v->vm;
@@ -36,23 +77,17 @@ static void vmcb_init(struct ss_vcpu *v)
 	k->msrpm_base_pa = HV_MSRPM;
 	k->asid = vm->asid;
 	k->tlb_ctl = SS_TLB_CTL_ALL; /* the first run flushes; later runs keep the ASID's TLB */
-	k->nested_ctl = SS_NESTED_CTL_NP | (vm->cfg.mode == SS_VM_SEV ? SS_NESTED_CTL_SEV : 0);
+	k->nested_ctl = SS_NESTED_CTL_NP;
+	if (vm->cfg.mode == SS_VM_SEV || vm->cfg.mode == SS_VM_SEV_ES)
+		k->nested_ctl |= SS_NESTED_CTL_SEV;
+	if (vm->cfg.mode == SS_VM_SEV_ES) {
+		k->nested_ctl |= SS_NESTED_CTL_SEV_ES;
+		k->vmsa_pa = hv_vmsa_spa(v->index);
+		/* The GHCB MSR at guest entry holds the SEV information (GHCB spec §2.3.1). */
+		k->ghcb_gpa = SS_GHCB_MSR_SEV_INFO(SS_GHCB_VERSION_MAX, SS_GHCB_VERSION_MIN, HV_CBIT);
+	}
 	k->nested_cr3 = HV_NPT;
-	s->cs = (ss_vmsa_segment){0x08, 0x29b, 0xffffffff, 0}; /* 64-bit code, DPL 0 */
-	s->ss = s->ds = s->es = (ss_vmsa_segment){0x10, 0xc93, 0xffffffff, 0};
-	s->fs = s->gs = (ss_vmsa_segment){0, 0, 0xffff, 0};
-	s->tr = (ss_vmsa_segment){0, 0x8b, 0xffff, 0};
-	s->ldtr = (ss_vmsa_segment){0, 0x82, 0xffff, 0};
-	s->gdtr.limit = s->idtr.limit = 0xffff;
-	s->efer = EFER_SVME | EFER_LME | EFER_LMA | EFER_NXE;
-	s->cr0 = 0x80000011; /* PG, ET, PE */
-	s->cr3 = vm->boot.cr3;
-	s->cr4 = 0x20; /* PAE */
-	s->dr6 = 0xffff0ff0;
-	s->dr7 = 0x400;
-	s->rflags = 2;
-	s->rip = vm->boot.rip;
-	s->g_pat = 0x0007040600070406ull;
+	ENTRY_STATE(s, vm);
 }
 
 int ss_vcpu_new(struct ss_vm *vm, struct ss_vcpu **out, ss_error *err)
@@ -60,8 +95,12 @@ int ss_vcpu_new(struct ss_vm *vm, struct ss_vcpu **out, ss_error *err)
 	*out = NULL;
 	if (!vm->boot.loaded)
 		return ss_fail(err, SS_ESTATE, "hv: no guest image loaded (ss_vm_load_flat)");
-	if (vm->cfg.mode == SS_VM_SEV && !vm->launched)
-		return ss_fail(err, SS_ESTATE, "hv: the SEV VM is not launched (ss_vm_sev_launch)");
+	if ((vm->cfg.mode == SS_VM_SEV || vm->cfg.mode == SS_VM_SEV_ES) && !vm->launched)
+		return ss_fail(err, SS_ESTATE, "hv: the %s VM is not launched (ss_vm_sev_launch)",
+			       ss_vm_mode_name(vm->cfg.mode));
+	if (vm->cfg.mode == SS_VM_SEV_ES && vm->vcpus_made >= 1)
+		return ss_fail(err, SS_ERANGE,
+			       "hv: an SEV-ES VM has one vCPU (the one whose VMSA was launched)");
 	if (vm->vcpus_made >= HV_MAX_VCPUS)
 		return ss_fail(err, SS_ERANGE, "hv: at most %u vCPUs per VM", HV_MAX_VCPUS);
 	struct ss_vcpu *v = calloc(1, sizeof(*v));
@@ -69,7 +108,7 @@ int ss_vcpu_new(struct ss_vm *vm, struct ss_vcpu **out, ss_error *err)
 		return ss_fail(err, SS_ENOMEM, "hv: out of memory");
 	v->vm = vm;
 	v->index = vm->vcpus_made;
-	v->vmcb_pa = HV_VCPU_BASE + 0x2000ull * v->index;
+	v->vmcb_pa = HV_VCPU_BASE + HV_VCPU_STRIDE * v->index;
 	v->hsave_pa = v->vmcb_pa + 0x1000;
 	const unsigned index = v->index;
 	int rc = ss_hv_mem_new(vm->m, &vm->hm[index], err);
@@ -101,6 +140,8 @@ int ss_vcpu_new(struct ss_vm *vm, struct ss_vcpu **out, ss_error *err)
 	r->gpr[SS_RDI] = vm->boot.rdi; /* the guest's GPRs other than RAX/RSP live in the CPU */
 	ss_cpu_flush_tlb(v->c);
 	vmcb_init(v);
+	if (vm->cfg.mode == SS_VM_SEV_ES)
+		hv_ghcb_init(v);
 	vm->vcpus_live++;
 	*out = v;
 	return 0;
@@ -158,6 +199,7 @@ int ss_vcpu_run(struct ss_vcpu *v, uint64_t max_insns, struct ss_vcpu_result *re
 			break;
 		}
 		res->exits++;
+		if (getenv("HVDBG")) fprintf(stderr, "exit 0x%llx i1 0x%llx i2 0x%llx ghcb 0x%llx icount %llu\n", (unsigned long long)v->vmcb.control.exit_code, (unsigned long long)v->vmcb.control.exit_info_1, (unsigned long long)v->vmcb.control.exit_info_2, (unsigned long long)v->vmcb.control.ghcb_gpa, (unsigned long long)ss_cpu_icount(v->c));
 		rc = hv_handle_exit(v, err);
 		if (rc || v->stopped)
 			break;

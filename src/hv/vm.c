@@ -130,6 +130,10 @@ static int build_maps(struct ss_vm *vm, ss_error *err)
 	for (size_t i = 0; i < sizeof(guest_state) / sizeof(guest_state[0]); i++)
 		msrpm_pass(msrpm, guest_state[i], true, true);
 	msrpm_pass(msrpm, 0xC0010131, true, false); /* SEV_STATUS: the CPU answers (§9.2) */
+	/* The GHCB MSR of an SEV-ES guest is the CPU's (the VMCB's ghcb_gpa), never intercepted: the
+	 * guest reaches the hypervisor through it with VMGEXIT (cpu-svm-sev.md §6). */
+	if (vm->cfg.mode == SS_VM_SEV_ES)
+		msrpm_pass(msrpm, 0xC0010130, true, true);
 	int rc = hv_host_write(vm, HV_IOPM, iopm, sizeof(iopm), err);
 	return rc ? rc : hv_host_write(vm, HV_MSRPM, msrpm, sizeof(msrpm), err);
 }
@@ -140,7 +144,7 @@ int ss_vm_new(const struct ss_vm_config *cfg, struct ss_vm **out, ss_error *err)
 	const char *mname = ss_vm_mode_name(cfg->mode);
 	if (!mname)
 		return ss_fail(err, SS_EINVAL, "hv: mode %d is not a VM mode", cfg->mode);
-	if (cfg->mode != SS_VM_PLAIN && cfg->mode != SS_VM_SEV)
+	if (cfg->mode == SS_VM_SNP)
 		return ss_fail(err, SS_ENOTIMPL, "hv: mode %s is not implemented yet", mname);
 	if (cfg->ram_size < SS_HV_RAM_MIN || cfg->ram_size > SS_HV_RAM_MAX ||
 	    cfg->ram_size % (2u << 20))
@@ -153,7 +157,9 @@ int ss_vm_new(const struct ss_vm_config *cfg, struct ss_vm **out, ss_error *err)
 	if (!vm)
 		return ss_fail(err, SS_ENOMEM, "hv: out of memory");
 	vm->cfg = *cfg;
-	vm->asid = cfg->mode == SS_VM_SEV ? HV_MIN_SEV_ASID : 1;
+	vm->asid = cfg->mode == SS_VM_SEV      ? HV_MIN_SEV_ASID
+		   : cfg->mode == SS_VM_SEV_ES ? HV_SEV_ES_ASID
+					       : 1;
 	vm->cbit = cfg->mode == SS_VM_PLAIN ? 0 : 1ull << HV_CBIT;
 	struct ss_mem_config mc = {
 	    .dram_size = HV_RAM_SPA + cfg->ram_size, .max_asid = HV_MAX_ASID, .seed = cfg->seed};
