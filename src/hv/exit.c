@@ -117,18 +117,15 @@ static int exit_ioio(struct ss_vcpu *v, ss_error *err)
 		return ss_fail(err, SS_ENOTIMPL,
 			       "hv: string I/O (%sS%s) on port 0x%x is not supported", dir,
 			       info & SS_IOIO_REP ? " with REP" : "", port);
+	/* NRIP is validated before the device acts: the exit port may stop the run. */
+	int rc = advance(v, err);
 	uint32_t val = (uint32_t)v->vmcb.save.rax;
-	int rc = hv_port_io(v, port, size, in, &val, err);
-	if (rc)
-		return rc;
-	if (in) {
+	if (!rc)
+		rc = hv_port_io(v, port, size, in, &val, err);
+	if (!rc && in) {
 		const uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
 		v->vmcb.save.rax = (v->vmcb.save.rax & ~mask) | (val & mask);
 	}
-	bool stopped = v->stopped;
-	v->stopped = false;
-	rc = advance(v, err); /* NRIP validated before the exit port may stop the run */
-	v->stopped = stopped && !rc;
 	return rc;
 }
 

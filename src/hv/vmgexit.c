@@ -71,14 +71,14 @@ int hv_vmgexit(struct ss_vcpu *v, ss_error *err)
 			       ss_vm_mode_name(v->vm->cfg.mode));
 	ss_ghcb_result res;
 	int rc = ss_ghcb_handle(&v->ghcb, v->vmcb.control.ghcb_gpa, &res, err);
-	if (rc)
-		return ss_wrap(
-		    err, rc, "hv: VMGEXIT %s%s", res.msr_protocol ? "MSR protocol " : "",
-		    res.msr_protocol
-			? (ss_ghcb_msr_name((unsigned)res.request)
-			       ? ss_ghcb_msr_name((unsigned)res.request)
-			       : "request")
-			: (ss_ghcb_nae_name(res.request) ? ss_ghcb_nae_name(res.request) : "exit"));
+	if (rc) {
+		const char *name = res.msr_protocol ? ss_ghcb_msr_name((unsigned)res.request)
+						    : ss_ghcb_nae_name(res.request);
+		return ss_wrap(err, rc, "hv: VMGEXIT %s%s", res.msr_protocol ? "MSR protocol " : "",
+			       name		  ? name
+			       : res.msr_protocol ? "request"
+						  : "exit");
+	}
 	v->vmcb.control.ghcb_gpa = res.msr;
 	if (res.action == SS_GHCB_HALT)
 		hv_stop(v, SS_VCPU_STOP_HLT, 0);
